@@ -1,0 +1,12 @@
+"""Admin registrations. Each area lives in its own module; importing them registers the admins."""
+
+from . import (  # noqa: F401
+    analyses,
+    auth,
+    feedback,
+    imports,
+    patterns,
+    runs,
+    tasks_queue,
+    trades,
+)

@@ -1,0 +1,372 @@
+"""Settings for the Trade Post-Mortem Analyzer.
+
+Everything that differs between a laptop and a production host comes from the environment,
+with defaults that run the embedded setup (SQLite + django-q2's ORM broker) out of the box.
+Optional integrations (PostgreSQL, Redis, Claude) switch on when their variable is set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.templatetags.static import static
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean flag the way operators write them (1/true/yes/on)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if DEBUG:
+        SECRET_KEY = "insecure-development-key-only-used-with-debug-on"  # noqa: S105
+    else:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    # unfold must come before django.contrib.admin
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "unfold.contrib.import_export",
+    "unfold.contrib.simple_history",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "import_export",
+    "simple_history",
+    "django_q",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "post_mortem",
+    "admin_ext",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "internal.urls"
+WSGI_APPLICATION = "internal.wsgi.application"
+ASGI_APPLICATION = "internal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "db.sqlite3"))
+SQLITE_OPTIONS = {
+    # A web process and a qcluster write concurrently: WAL + immediate transactions + a busy
+    # timeout is what keeps SQLite from answering "database is locked".
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": SQLITE_OPTIONS,
+            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
+        }
+    }
+DB_VENDOR = "postgresql" if "postgres" in DATABASES["default"]["ENGINE"] else "sqlite"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth ---------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# --- I18N / time --------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"  # stored and computed in UTC
+USE_I18N = True
+USE_TZ = True
+# The desk's own timezone: hour-of-day and weekday segments are read in it.
+DESK_TIMEZONE = os.environ.get("DESK_TIMEZONE", "America/New_York")
+
+# --- Static -------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_ROOT = BASE_DIR / "media"
+
+# --- Security -----------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if env_bool("SECURE_COOKIES", False):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
+
+# --- django-q2 ----------------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+Q_SYNC = env_bool("Q_SYNC", False)
+Q_CLUSTER = {
+    "name": os.environ.get("Q_CLUSTER_NAME", "post_mortem"),
+    "workers": int(os.environ.get("Q_WORKERS", "2")),
+    "timeout": int(os.environ.get("Q_TIMEOUT", "1800")),
+    "retry": int(os.environ.get("Q_RETRY", "1860")),  # must exceed timeout
+    "max_attempts": int(os.environ.get("Q_MAX_ATTEMPTS", "3")),
+    "queue_limit": 50,
+    "bulk": 10,
+    "catch_up": False,
+    "sync": Q_SYNC,
+    "save_limit": 500,
+    "label": "Background tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = float(os.environ.get("Q_POLL", "0.5"))
+
+# --- Claude -------------------------------------------------------------------------------
+# The anthropic SDK reads ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL itself; we only look at the
+# key to decide the default engine.
+ANTHROPIC_API_KEY = os.environ.get("ANTHROPIC_API_KEY", "")
+POST_MORTEM_MODEL = os.environ.get("POST_MORTEM_MODEL", "claude-sonnet-4-5")
+POST_MORTEM_ENGINE = os.environ.get("POST_MORTEM_ENGINE", "claude" if ANTHROPIC_API_KEY else "rules")
+
+# --- Imports ------------------------------------------------------------------------------
+# Files with more data rows than this are imported by a background task from the admin.
+IMPORT_ASYNC_THRESHOLD_ROWS = int(os.environ.get("IMPORT_ASYNC_THRESHOLD_ROWS", "2000"))
+IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "media" / "imports"))
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# --- REST ---------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["post_mortem.api.permissions.DeskModelPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "post_mortem.api.pagination.DeskPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"writes": os.environ.get("API_WRITE_THROTTLE", "120/min")},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Trade Post-Mortem Analyzer API",
+    "DESCRIPTION": "Trades, post-mortems, patterns, improvement plans and recommendation tracking.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Logging ------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- unfold -------------------------------------------------------------------------------
+
+
+def _admin_link(model: str, action: str = "changelist"):
+    return reverse_lazy(f"admin:post_mortem_{model}_{action}")
+
+
+def _can_view(model: str):
+    def check(request) -> bool:
+        return request.user.has_perm(f"post_mortem.view_{model}")
+
+    return check
+
+
+def _nav(title: str, icon: str, model: str) -> dict:
+    return {"title": _(title), "icon": icon, "link": _admin_link(model), "permission": _can_view(model)}
+
+
+UNFOLD = {
+    "SITE_TITLE": "Trade Post-Mortem",
+    "SITE_HEADER": "Trade Post-Mortem Analyzer",
+    "SITE_SYMBOL": "query_stats",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "admin_ext.dashboard.dashboard_callback",
+    "ENVIRONMENT": "admin_ext.callbacks.environment_callback",
+    "STYLES": [lambda request: static("admin_ext/admin.css")],
+    "COLORS": {
+        "primary": {
+            "50": "oklch(97.7% .014 308.299)",
+            "100": "oklch(94.6% .033 307.174)",
+            "200": "oklch(90.2% .063 306.703)",
+            "300": "oklch(82.7% .119 306.383)",
+            "400": "oklch(71.4% .203 305.504)",
+            "500": "oklch(62.7% .265 303.9)",
+            "600": "oklch(55.8% .288 302.321)",
+            "700": "oklch(49.6% .265 301.924)",
+            "800": "oklch(43.8% .218 303.724)",
+            "900": "oklch(38.1% .176 304.987)",
+            "950": "oklch(29.1% .149 302.717)",
+        },
+    },
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": [
+            {
+                "title": _("Overview"),
+                "items": [
+                    {"title": _("Dashboard"), "icon": "dashboard", "link": reverse_lazy("admin:index")},
+                ],
+            },
+            {
+                "title": _("Trades"),
+                "separator": True,
+                "items": [
+                    _nav("Trades", "candlestick_chart", "trade"),
+                    _nav("Import batches", "upload_file", "importbatch"),
+                    _nav("Market bars", "bar_chart", "marketbar"),
+                    _nav("Contract multipliers", "calculate", "contractmultiplier"),
+                    _nav("Import layouts", "table_view", "importlayout"),
+                ],
+            },
+            {
+                "title": _("Analysis"),
+                "separator": True,
+                "items": [
+                    _nav("Post-mortems", "troubleshoot", "tradeanalysis"),
+                    _nav("Patterns", "insights", "analysispattern"),
+                ],
+            },
+            {
+                "title": _("Improvement"),
+                "separator": True,
+                "items": [
+                    _nav("Improvement plans", "checklist", "improvementplan"),
+                    _nav("Recommendations", "task_alt", "recommendation"),
+                    _nav("Impact assessments", "trending_up", "impactassessment"),
+                    _nav("Experiments", "science", "experiment"),
+                ],
+            },
+            {
+                "title": _("Audit"),
+                "separator": True,
+                "items": [
+                    {
+                        "title": _("Users"),
+                        "icon": "person",
+                        "link": reverse_lazy("admin:auth_user_changelist"),
+                        "permission": lambda request: request.user.has_perm("auth.view_user"),
+                    },
+                    {
+                        "title": _("Groups"),
+                        "icon": "group",
+                        "link": reverse_lazy("admin:auth_group_changelist"),
+                        "permission": lambda request: request.user.has_perm("auth.view_group"),
+                    },
+                ],
+            },
+            {
+                "title": _("System"),
+                "separator": True,
+                "items": [
+                    _nav("Background runs", "sync", "jobrun"),
+                    {
+                        "title": _("Queued tasks"),
+                        "icon": "schedule",
+                        "link": reverse_lazy("admin:django_q_ormq_changelist"),
+                        "permission": lambda request: request.user.has_perm("django_q.view_ormq"),
+                    },
+                    {
+                        "title": _("Successful tasks"),
+                        "icon": "check_circle",
+                        "link": reverse_lazy("admin:django_q_success_changelist"),
+                        "permission": lambda request: request.user.has_perm("django_q.view_success"),
+                    },
+                    {
+                        "title": _("Failed tasks"),
+                        "icon": "error",
+                        "link": reverse_lazy("admin:django_q_failure_changelist"),
+                        "permission": lambda request: request.user.has_perm("django_q.view_failure"),
+                    },
+                    {
+                        "title": _("Schedules"),
+                        "icon": "event_repeat",
+                        "link": reverse_lazy("admin:django_q_schedule_changelist"),
+                        "permission": lambda request: request.user.has_perm("django_q.view_schedule"),
+                    },
+                ],
+            },
+        ],
+    },
+}

@@ -1,0 +1,15 @@
+"""Test settings: the real settings, with django-q2 in sync mode and fast password hashing.
+
+Tests that need a real qcluster start one as a subprocess with the normal settings.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+
+from .settings import *  # noqa: F403
+from .settings import Q_CLUSTER, STORAGES
+
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

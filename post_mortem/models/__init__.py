@@ -1,0 +1,45 @@
+"""The domain model. One module per area; everything is re-exported here."""
+
+from .analysis import TradeAnalysis
+from .choices import (
+    AssessmentStatus,
+    BatchStatus,
+    ChunkStatus,
+    Engine,
+    ExperimentMetric,
+    ImplementationStatus,
+    RecommendationSource,
+    RunKind,
+    RunStatus,
+    Side,
+)
+from .feedback import Experiment, ImpactAssessment, Recommendation
+from .patterns import AnalysisPattern, ImprovementPlan
+from .runs import JobRun, RunChunk
+from .trades import ContractMultiplier, ImportBatch, ImportLayout, MarketBar, Trade
+
+__all__ = [
+    "AnalysisPattern",
+    "AssessmentStatus",
+    "BatchStatus",
+    "ChunkStatus",
+    "ContractMultiplier",
+    "Engine",
+    "Experiment",
+    "ExperimentMetric",
+    "ImpactAssessment",
+    "ImplementationStatus",
+    "ImportBatch",
+    "ImportLayout",
+    "ImprovementPlan",
+    "JobRun",
+    "MarketBar",
+    "Recommendation",
+    "RecommendationSource",
+    "RunChunk",
+    "RunKind",
+    "RunStatus",
+    "Side",
+    "Trade",
+    "TradeAnalysis",
+]
