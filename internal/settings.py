@@ -118,7 +118,6 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
             "OPTIONS": SQLITE_OPTIONS,
-            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
         }
     }
 DB_VENDOR = "postgresql" if "postgres" in DATABASES["default"]["ENGINE"] else "sqlite"
