@@ -5,7 +5,10 @@ from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
 from unfold.admin import ModelAdmin
 
-for model in (Failure, OrmQ, Schedule, Success):
+# django-q2 registers OrmQ (the ORM broker's queue) only when the ORM broker is in use; with
+# REDIS_URL set there is no such queue to show.
+ORM_QUEUE = admin.site.is_registered(OrmQ)
+for model in (Failure, Schedule, Success, *((OrmQ,) if ORM_QUEUE else ())):
     admin.site.unregister(model)
 
 
@@ -24,6 +27,9 @@ class ScheduleAdmin(q_admin.ScheduleAdmin, ModelAdmin):
     pass
 
 
-@admin.register(OrmQ)
 class QueueAdmin(q_admin.QueueAdmin, ModelAdmin):
     pass
+
+
+if ORM_QUEUE:
+    admin.site.register(OrmQ, QueueAdmin)

@@ -340,12 +340,19 @@ UNFOLD = {
                 "separator": True,
                 "items": [
                     _nav("Background runs", "sync", "jobrun"),
-                    {
-                        "title": _("Queued tasks"),
-                        "icon": "schedule",
-                        "link": reverse_lazy("admin:django_q_ormq_changelist"),
-                        "permission": lambda request: request.user.has_perm("django_q.view_ormq"),
-                    },
+                    # The ORM broker's queue; with Redis as the broker there is no such page.
+                    *(
+                        []
+                        if REDIS_URL
+                        else [
+                            {
+                                "title": _("Queued tasks"),
+                                "icon": "schedule",
+                                "link": reverse_lazy("admin:django_q_ormq_changelist"),
+                                "permission": lambda request: request.user.has_perm("django_q.view_ormq"),
+                            }
+                        ]
+                    ),
                     {
                         "title": _("Successful tasks"),
                         "icon": "check_circle",

@@ -20,3 +20,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.environ.get("SQLITE_TEST_PATH") or f"/tmp/post_mortem_test_{os.getpid()}.sqlite3"
     }
+else:
+    # On PostgreSQL too, the pid keeps two concurrent test runs (CI and a developer) apart.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PG_TEST_DB") or f"test_post_mortem_{os.getpid()}"}  # noqa: F405

@@ -44,3 +44,28 @@ def ops_client(client, ops_user):
 def auditor_client(client, auditor_user):
     client.force_login(auditor_user)
     return client
+
+
+def qcluster_env(**extra: str) -> dict[str, str]:
+    """Environment for a `manage.py qcluster` subprocess that must see the TEST database.
+
+    Why: on SQLite the subprocess needs SQLITE_PATH=<test file>; on PostgreSQL it needs a
+    DATABASE_URL naming the test database (not the configured one). Call it inside a test that
+    uses `transactional_db` / `live_server`, after the test database exists.
+    """
+    import os
+
+    from django.db import connection
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "internal.settings", "DEBUG": "1", **extra}
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        env.pop("DATABASE_URL", None)
+        env["SQLITE_PATH"] = str(settings_dict["NAME"])
+    else:
+        user = settings_dict.get("USER") or "postgres"
+        password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+        host = settings_dict.get("HOST") or "127.0.0.1"
+        port = settings_dict.get("PORT") or 5432
+        env["DATABASE_URL"] = f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+    return env

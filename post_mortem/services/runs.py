@@ -7,6 +7,7 @@ the same unit twice and a chunk whose worker died is claimed again after its lea
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Sequence
@@ -16,15 +17,27 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from ..models import ChunkStatus, JobRun, RunChunk, RunKind, RunStatus
 
+logger = logging.getLogger(__name__)
+
 MAX_STORED_FAILURES = 200
 # A chunk claimed longer ago than this, and not finished, is treated as abandoned by a dead worker.
-CHUNK_LEASE = timedelta(minutes=int(os.environ.get("RUN_CHUNK_LEASE_MINUTES", "15")))
+# It must exceed the longest time one chunk can take, or a slow (alive) worker's chunk is redone.
+# RUN_CHUNK_LEASE_SECONDS exists for tests that kill workers and cannot wait minutes.
+_LEASE_MINUTES = float(os.environ.get("RUN_CHUNK_LEASE_MINUTES", "15"))
+_LEASE_SECONDS = os.environ.get("RUN_CHUNK_LEASE_SECONDS") or 60 * _LEASE_MINUTES
+CHUNK_LEASE = timedelta(seconds=float(_LEASE_SECONDS))
 MAX_CHUNK_ATTEMPTS = 3
+OPEN_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+# The django-q2 task that works one chunk of a run, by run kind. The recovery sweep re-enqueues
+# it for chunks whose task was lost (a killed worker, a Redis broker that does not redeliver).
+# Each task is called with the chunk id as its only positional argument.
+CHUNK_TASKS: dict[str, str] = {}
 
 
 def worker_name() -> str:
@@ -65,13 +78,17 @@ def run_mark_started(*, run_id: int) -> None:
 def chunk_claim(*, chunk_id: int) -> RunChunk | None:
     """Claim a chunk for this worker, or None when another worker holds it or it is done.
 
-    The claim is one conditional UPDATE, which is atomic on SQLite and PostgreSQL alike.
+    The claim is one conditional UPDATE, which is atomic on SQLite and PostgreSQL alike: on
+    PostgreSQL the second of two concurrent UPDATEs waits for the row lock, re-checks the WHERE
+    clause against the committed row, and updates nothing. Chunks of a finished or cancelled run
+    are not claimed. The returned chunk carries this claim's holder and attempt number, which
+    `chunk_release` uses so a worker whose lease was taken over cannot give back someone else's claim.
     """
     now = timezone.now()
     claimable = Q(status=ChunkStatus.QUEUED) | Q(status=ChunkStatus.RUNNING, claimed_at__lt=now - CHUNK_LEASE)
-    claimed = RunChunk.objects.filter(claimable, pk=chunk_id, attempts__lt=MAX_CHUNK_ATTEMPTS).update(
-        status=ChunkStatus.RUNNING, claimed_by=worker_name(), claimed_at=now, attempts=F("attempts") + 1
-    )
+    claimed = RunChunk.objects.filter(
+        claimable, pk=chunk_id, attempts__lt=MAX_CHUNK_ATTEMPTS, run__status__in=OPEN_RUN_STATUSES
+    ).update(status=ChunkStatus.RUNNING, claimed_by=worker_name(), claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return None
     run_id = RunChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).get()
@@ -80,10 +97,14 @@ def chunk_claim(*, chunk_id: int) -> RunChunk | None:
 
 
 def chunk_release(*, chunk: RunChunk, error: str) -> None:
-    """Give a chunk back after a transient error so a retry can claim it at once."""
-    RunChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.RUNNING).update(
-        status=ChunkStatus.QUEUED, error=error[:2000], claimed_by=""
-    )
+    """Give a chunk back after a transient error so a retry can claim it at once.
+
+    Only the current holder can release: a worker whose lease expired and was taken over by
+    another must not put the chunk back in the queue while the new holder works on it.
+    """
+    RunChunk.objects.filter(
+        pk=chunk.pk, status=ChunkStatus.RUNNING, claimed_by=chunk.claimed_by, attempts=chunk.attempts
+    ).update(status=ChunkStatus.QUEUED, error=error[:2000], claimed_by="")
 
 
 def chunk_complete(
@@ -95,7 +116,13 @@ def chunk_complete(
     output_tokens: int = 0,
     cost_usd: Decimal | float = 0,
 ) -> JobRun:
-    """Mark a chunk done and add its counts to the run in the same transaction (never twice)."""
+    """Mark a chunk done and add its counts to the run in the same transaction (never twice).
+
+    The first completion wins: when a lease was taken over and both the old and the new holder
+    finish, the second finds the chunk no longer RUNNING and adds nothing. Call it inside the
+    transaction that saves the chunk's results, so a worker killed before the commit leaves
+    neither results nor counts, and the chunk is redone from scratch.
+    """
     with transaction.atomic():
         marked = RunChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.RUNNING).update(
             status=ChunkStatus.DONE if not failures or succeeded else ChunkStatus.FAILED,
@@ -111,7 +138,12 @@ def chunk_complete(
                 output_tokens=output_tokens,
                 cost_usd=cost_usd,
             )
-        return run_finish_if_complete(run_id=chunk.run_id)
+        run = run_finish_if_complete(run_id=chunk.run_id)
+    if not run.is_finished:
+        # After the caller's commit, outside its locks: pick up chunks a dead worker left behind.
+        run_id = chunk.run_id
+        transaction.on_commit(lambda: run_recover_stale_chunks(run_id=run_id))
+    return run
 
 
 def run_add_progress(
@@ -211,3 +243,79 @@ def enqueue_after_commit(func: str, *args: Any, task_name: str | None = None, **
         options["task_name"] = task_name[:100]
 
     transaction.on_commit(lambda: async_task(func, *args, **kwargs, **({"q_options": options} if options else {})))
+
+
+def _chunk_task_enqueue(*, kind: str, chunk_id: int) -> bool:
+    """Enqueue the chunk task of a run kind after commit; False when no task is registered."""
+    func = CHUNK_TASKS.get(kind)
+    if not func:
+        logger.warning("no chunk task registered for run kind %s; chunk %s waits for a manual retry", kind, chunk_id)
+        return False
+    enqueue_after_commit(func, chunk_id, task_name=f"{kind.lower()} chunk {chunk_id} (recovered)")
+    return True
+
+
+def run_recover_stale_chunks(*, run_id: int | None = None) -> dict[str, int]:
+    """Put work that a dead worker abandoned back in the queue; fail it after MAX_CHUNK_ATTEMPTS.
+
+    Why: a qcluster killed mid-task (kill -9, OOM, a lost machine) leaves its chunk RUNNING, and
+    django-q2's Redis broker does not redeliver the task it had popped, nor the tasks the dead
+    cluster had prefetched. Without this sweep such a run never finishes. It runs from a
+    django-q2 schedule every minute and after every completed chunk.
+
+    - RUNNING chunks whose lease expired: back to QUEUED and their task enqueued again; when
+      they already had MAX_CHUNK_ATTEMPTS tries, FAILED, each unit counted as a failure.
+    - QUEUED chunks of a run where nothing was claimed for a whole lease (their tasks are lost):
+      enqueued again, at most once per lease (claimed_at records when it was handed out).
+    A duplicate task is harmless: `chunk_claim` lets exactly one of them work the chunk.
+    """
+    now = timezone.now()
+    stale_before = now - CHUNK_LEASE
+    chunks = RunChunk.objects.filter(run__status__in=OPEN_RUN_STATUSES)
+    if run_id is not None:
+        chunks = chunks.filter(run_id=run_id)
+    counts = {"requeued": 0, "failed": 0, "reenqueued": 0}
+    touched_runs: set[int] = set()
+
+    stale_running = chunks.filter(status=ChunkStatus.RUNNING, claimed_at__lt=stale_before)
+    for chunk in stale_running.select_related("run").only("pk", "attempts", "payload", "run__kind", "run_id"):
+        with transaction.atomic():
+            still_stale = RunChunk.objects.filter(
+                pk=chunk.pk, status=ChunkStatus.RUNNING, attempts=chunk.attempts, claimed_at__lt=stale_before
+            )
+            if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
+                reason = f"abandoned by its worker {chunk.attempts} times (lease {CHUNK_LEASE})"
+                if still_stale.update(status=ChunkStatus.FAILED, finished_at=now, error=reason):
+                    run_add_progress(
+                        run_id=chunk.run_id, done=len(chunk.payload), failures=_unit_failures(chunk.payload, reason)
+                    )
+                    counts["failed"] += 1
+                    touched_runs.add(chunk.run_id)
+            elif still_stale.update(
+                status=ChunkStatus.QUEUED, claimed_by="", claimed_at=now, error="lease expired: worker presumed dead"
+            ):
+                _chunk_task_enqueue(kind=chunk.run.kind, chunk_id=chunk.pk)
+                counts["requeued"] += 1
+
+    # Runs with queued work but no claim within a lease: their queued tasks are gone.
+    recently_claimed = RunChunk.objects.filter(run_id=OuterRef("run_id"), claimed_at__gte=stale_before)
+    lost = (
+        chunks.filter(status=ChunkStatus.QUEUED)
+        .filter(Q(claimed_at__lt=stale_before) | Q(claimed_at__isnull=True, run__created_at__lt=stale_before))
+        .exclude(Exists(recently_claimed))
+        .values_list("pk", "run__kind")
+    )
+    for chunk_id, kind in lost:
+        if RunChunk.objects.filter(pk=chunk_id, status=ChunkStatus.QUEUED).update(claimed_at=now):
+            _chunk_task_enqueue(kind=kind, chunk_id=chunk_id)
+            counts["reenqueued"] += 1
+
+    for touched in touched_runs:
+        run_finish_if_complete(run_id=touched)
+    if any(counts.values()):
+        logger.warning("recovered stale run chunks: %s", counts)
+    return counts
+
+
+def _unit_failures(payload: Sequence[Any], reason: str) -> list[dict[str, Any]]:
+    return [{"ref": unit, "reason": reason} for unit in payload]
