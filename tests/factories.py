@@ -51,3 +51,55 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"Recommendation {n}")
     area = "risk_management"
     type_code = "honour_stop"
+
+
+class TradeAnalysisFactory(factory.django.DjangoModelFactory):
+    """A saved post-mortem row (built directly; engine output shape kept minimal)."""
+
+    class Meta:
+        model = "post_mortem.TradeAnalysis"
+
+    trade = factory.SubFactory(TradeFactory)
+    analysis_data = factory.LazyFunction(
+        lambda: {"performance_analysis": {"overall_evaluation": "ok"}, "improvement_opportunities": []}
+    )
+    success_score = 60
+    primary_factors = factory.LazyFunction(lambda: ["stop_honoured"])
+    engine = "rules"
+
+
+class AnalysisPatternFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "post_mortem.AnalysisPattern"
+
+    pattern_type = "weakness"
+    description = factory.Sequence(lambda n: f"Pattern {n}")
+    confidence = 0.99
+    category = "timing"
+    factor = "hour"
+    segment = factory.Sequence(lambda n: f"h{n % 24}")
+    n = 40
+    n_rest = 400
+    effect = -0.5
+    ci_low = -0.8
+    ci_high = -0.2
+    p_value = 0.001
+    q_value = 0.01
+    significant = True
+    affected_trade_ids = factory.LazyFunction(lambda: [1, 2, 3])
+
+
+class ImprovementPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "post_mortem.ImprovementPlan"
+
+    title = factory.Sequence(lambda n: f"Plan {n}")
+    focus_areas = factory.LazyFunction(lambda: ["timing"])
+
+
+class JobRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "post_mortem.JobRun"
+
+    kind = "ANALYSIS"
+    total = 10

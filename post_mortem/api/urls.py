@@ -1,7 +1,23 @@
 """Routes of the REST API under /api/post-mortem/."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from .views.analyses import AnalysisBatchView, AnalysisDetailView, AnalysisListView
+from .views.patterns import ImprovementPlanViewSet, PatternViewSet
+from .views.runs import RunViewSet
+from .views.trades import TradeViewSet
 
-urlpatterns = [*router.urls]
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("trades", TradeViewSet, basename="trade")
+router.register("patterns", PatternViewSet, basename="pattern")
+router.register("improvement-plans", ImprovementPlanViewSet, basename="improvementplan")
+router.register("runs", RunViewSet, basename="jobrun")
+
+urlpatterns = [
+    path("analyses/", AnalysisListView.as_view(), name="analysis-list"),
+    path("analyses/batch/", AnalysisBatchView.as_view(), name="analysis-batch"),
+    path("analyses/<int:trade_id>/", AnalysisDetailView.as_view(), name="analysis-detail"),
+    *router.urls,
+]

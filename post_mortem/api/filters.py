@@ -1,0 +1,170 @@
+"""Filters and ordering for the REST API.
+
+Every filter on a big table maps to an indexed column (or an index prefix), and a bad value is a
+400 naming the parameter (django-filter's strict mode). Ordering is strict too: an unknown field
+is a 400 rather than being silently ignored, and the primary key is appended as a tie-breaker in
+the same direction so pages are stable and the database can still walk one index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters as df
+from django import forms
+from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+
+from ..models import AnalysisPattern, Engine, ImprovementPlan, JobRun, RunKind, RunStatus, Side, Trade, TradeAnalysis
+
+MAX_DB_ID = 2**63 - 1
+
+
+class IdFilter(df.Filter):
+    """A positive 64-bit id; anything else is a 400, never a database overflow."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_DB_ID)
+        super().__init__(*args, **kwargs)
+
+
+class BoundedIntFilter(df.Filter):
+    field_class = forms.IntegerField
+
+
+def _day_start(value: dt.date) -> dt.datetime:
+    return dt.datetime.combine(value, dt.time.min, tzinfo=dt.UTC)
+
+
+class UtcDateRangeMixin:
+    """Calendar-date bounds turned into datetime bounds, so the entry_time index still serves them.
+
+    (`entry_time__date` would wrap the column in a function and scan the whole table.)
+    """
+
+    def filter_date_from(self, queryset: QuerySet, name: str, value: dt.date | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(**{f"{name}__gte": _day_start(value)})
+
+    def filter_date_to(self, queryset: QuerySet, name: str, value: dt.date | None) -> QuerySet:
+        if value is None or value == dt.date.max:
+            return queryset
+        return queryset.filter(**{f"{name}__lt": _day_start(value + dt.timedelta(days=1))})
+
+
+class TradeFilter(UtcDateRangeMixin, df.FilterSet):
+    account = df.CharFilter(field_name="account", help_text="Exact account code.")
+    symbol = df.CharFilter(field_name="symbol", help_text="Exact symbol.")
+    setup = df.CharFilter(field_name="setup", help_text="Exact setup name.")
+    side = df.ChoiceFilter(field_name="side", choices=Side.choices)
+    entry_after = df.IsoDateTimeFilter(
+        field_name="entry_time", lookup_expr="gte", help_text="Entry time at or after (ISO 8601)."
+    )
+    entry_before = df.IsoDateTimeFilter(
+        field_name="entry_time", lookup_expr="lt", help_text="Entry time strictly before (ISO 8601)."
+    )
+    date_from = df.DateFilter(
+        field_name="entry_time", method="filter_date_from", help_text="Entered on or after this UTC date."
+    )
+    date_to = df.DateFilter(
+        field_name="entry_time", method="filter_date_to", help_text="Entered on or before this UTC date."
+    )
+    import_batch = IdFilter(field_name="import_batch_id", help_text="Id of the import batch.")
+    analyzed = df.BooleanFilter(
+        field_name="analysis",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="Only trades with (true) or without (false) a post-mortem.",
+    )
+
+    class Meta:
+        model = Trade
+        fields: list[str] = []
+
+
+class AnalysisFilter(UtcDateRangeMixin, df.FilterSet):
+    trade = IdFilter(field_name="trade_id", help_text="Id of the trade.")
+    account = df.CharFilter(field_name="trade__account", help_text="Account of the trade.")
+    symbol = df.CharFilter(field_name="trade__symbol", help_text="Symbol of the trade.")
+    setup = df.CharFilter(field_name="trade__setup", help_text="Setup of the trade.")
+    engine = df.ChoiceFilter(field_name="engine", choices=Engine.choices)
+    min_score = BoundedIntFilter(
+        field_name="success_score", lookup_expr="gte", min_value=0, max_value=100, help_text="Success score >= (0-100)."
+    )
+    max_score = BoundedIntFilter(
+        field_name="success_score", lookup_expr="lte", min_value=0, max_value=100, help_text="Success score <= (0-100)."
+    )
+    updated_after = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    run = IdFilter(field_name="run_id", help_text="Id of the run that produced it.")
+
+    class Meta:
+        model = TradeAnalysis
+        fields: list[str] = []
+
+
+class PatternFilter(df.FilterSet):
+    pattern_type = df.CharFilter(field_name="pattern_type")
+    category = df.CharFilter(field_name="category")
+    factor = df.CharFilter(field_name="factor")
+    significant = df.BooleanFilter(field_name="significant")
+    max_q = df.NumberFilter(field_name="q_value", lookup_expr="lte", help_text="q-value <= this.")
+    run = IdFilter(field_name="run_id")
+
+    class Meta:
+        model = AnalysisPattern
+        fields: list[str] = []
+
+
+class ImprovementPlanFilter(df.FilterSet):
+    created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    pattern = IdFilter(field_name="patterns", help_text="Plans built from this pattern id.")
+
+    class Meta:
+        model = ImprovementPlan
+        fields: list[str] = []
+
+
+class RunFilter(df.FilterSet):
+    kind = df.ChoiceFilter(field_name="kind", choices=RunKind.choices)
+    status = df.ChoiceFilter(field_name="status", choices=RunStatus.choices)
+
+    class Meta:
+        model = JobRun
+        fields: list[str] = []
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`?ordering=a,-b` over the view's `ordering_fields` only; unknown terms are a 400."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if not params:
+            return self.get_default_ordering(view)
+        valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
+        terms = [term.strip() for term in params.split(",") if term.strip()]
+        bad = [term for term in terms if term.removeprefix("-") not in valid]
+        if bad or not terms:
+            unknown = ", ".join(bad) or repr(params)
+            allowed = ", ".join(sorted(valid))
+            message = f"Unknown ordering {unknown}; choose from {allowed} (prefix '-' for descending)."
+            raise ValidationError({self.ordering_param: [message]})
+        if not any(term.removeprefix("-") in {"id", "pk"} for term in terms):
+            terms.append("-id" if terms[-1].startswith("-") else "id")
+        return terms
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        fields = getattr(view, "ordering_fields", None) or []
+        for param in params:
+            param["description"] = (
+                f"Comma-separated fields to sort by, '-' for descending. Allowed: {', '.join(fields)}. "
+                "Ties are broken by id in the direction of the last field."
+            )
+        return params

@@ -1,0 +1,340 @@
+"""Serializers of the REST API: read shapes of the domain rows, and the write requests' validation.
+
+Read serializers only touch columns the selectors already loaded (no per-row queries). Write
+serializers validate everything before any service runs, so a bad request writes nothing and its
+400 names each bad field.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import AnalysisPattern, Engine, ImprovementPlan, JobRun, Recommendation, Trade, TradeAnalysis
+
+MAX_BATCH_TRADES = 100_000
+MAX_DB_ID = 2**63 - 1
+
+
+class TradeSerializer(serializers.ModelSerializer):
+    analysis = serializers.IntegerField(
+        source="analysis_pk", read_only=True, allow_null=True, help_text="Id of the trade's post-mortem, if any."
+    )
+    tag_list = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Trade
+        fields = [
+            "id",
+            "external_id",
+            "account",
+            "symbol",
+            "side",
+            "quantity",
+            "multiplier",
+            "entry_time",
+            "exit_time",
+            "entry_price",
+            "exit_price",
+            "fees",
+            "stop_price",
+            "target_price",
+            "setup",
+            "tags",
+            "tag_list",
+            "notes",
+            "gross_pnl",
+            "net_pnl",
+            "risk_amount",
+            "r_multiple",
+            "return_pct",
+            "holding_minutes",
+            "import_batch",
+            "analysis",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TradeBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Trade
+        fields = ["id", "external_id", "account", "symbol", "side", "setup", "entry_time", "net_pnl", "r_multiple"]
+        read_only_fields = fields
+
+
+class RecommendationBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Recommendation
+        fields = [
+            "id",
+            "text",
+            "area",
+            "type_code",
+            "expected_impact",
+            "expected_impact_r",
+            "implementation_status",
+            "implementation_date",
+        ]
+        read_only_fields = fields
+
+
+class TradeAnalysisSerializer(serializers.ModelSerializer):
+    trade = TradeBriefSerializer(read_only=True)
+
+    class Meta:
+        model = TradeAnalysis
+        fields = [
+            "id",
+            "trade",
+            "analysis_data",
+            "success_score",
+            "primary_factors",
+            "engine",
+            "model",
+            "prompt_version",
+            "input_tokens",
+            "output_tokens",
+            "cache_read_tokens",
+            "cache_creation_tokens",
+            "cost_usd",
+            "run",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TradeAnalysisDetailSerializer(TradeAnalysisSerializer):
+    recommendations = RecommendationBriefSerializer(many=True, read_only=True)
+
+    class Meta(TradeAnalysisSerializer.Meta):
+        fields = [*TradeAnalysisSerializer.Meta.fields, "facts", "recommendations"]
+        read_only_fields = fields
+
+
+class AnalysisPatternSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AnalysisPattern
+        fields = [
+            "id",
+            "pattern_type",
+            "description",
+            "confidence",
+            "category",
+            "action_items",
+            "affected_trades",
+            "factor",
+            "segment",
+            "n",
+            "n_rest",
+            "mean_r",
+            "mean_r_rest",
+            "effect",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "q_value",
+            "win_rate",
+            "win_rate_rest",
+            "fisher_p",
+            "dollars_at_stake",
+            "significant",
+            "period_start",
+            "period_end",
+            "run",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AnalysisPatternDetailSerializer(AnalysisPatternSerializer):
+    class Meta(AnalysisPatternSerializer.Meta):
+        fields = [*AnalysisPatternSerializer.Meta.fields, "affected_trade_ids", "details"]
+        read_only_fields = fields
+
+
+class ImprovementPlanSerializer(serializers.ModelSerializer):
+    patterns = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ImprovementPlan
+        fields = [
+            "id",
+            "title",
+            "summary",
+            "focus_areas",
+            "improvements",
+            "patterns",
+            "period_start",
+            "period_end",
+            "run",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ImprovementPlanDetailSerializer(ImprovementPlanSerializer):
+    recommendations = RecommendationBriefSerializer(many=True, read_only=True)
+
+    class Meta(ImprovementPlanSerializer.Meta):
+        fields = [*ImprovementPlanSerializer.Meta.fields, "recommendations"]
+        read_only_fields = fields
+
+
+class RunTimingsSerializer(serializers.Serializer):
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    queued_seconds = serializers.FloatField(allow_null=True, help_text="Created to started (or to now).")
+    running_seconds = serializers.FloatField(allow_null=True, help_text="Started to finished (or to now).")
+    units_per_second = serializers.FloatField(allow_null=True)
+    eta_seconds = serializers.FloatField(allow_null=True, help_text="Estimated seconds left at the current rate.")
+
+
+class JobRunSerializer(serializers.ModelSerializer):
+    """A background run's progress, as scripts poll it after a 202."""
+
+    progress_pct = serializers.IntegerField(read_only=True)
+    is_finished = serializers.BooleanField(read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    timings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JobRun
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "is_finished",
+            "params",
+            "total",
+            "done",
+            "succeeded",
+            "failed",
+            "progress_pct",
+            "failures",
+            "result",
+            "error",
+            "input_tokens",
+            "output_tokens",
+            "cost_usd",
+            "created_by",
+            "timings",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RunTimingsSerializer)
+    def get_timings(self, run: JobRun) -> dict:
+        from django.utils import timezone
+
+        now = timezone.now()
+        queued = running = rate = eta = None
+        if run.created_at:
+            queued = ((run.started_at or now) - run.created_at).total_seconds()
+        if run.started_at:
+            running = ((run.finished_at or now) - run.started_at).total_seconds()
+            if running > 0 and run.done:
+                rate = run.done / running
+                if not run.is_finished and run.total > run.done:
+                    eta = (run.total - run.done) / rate
+        return {
+            "created_at": run.created_at,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "queued_seconds": queued,
+            "running_seconds": running,
+            "units_per_second": rate,
+            "eta_seconds": eta,
+        }
+
+
+# --- Write requests -----------------------------------------------------------------------
+
+
+def _engine_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Engine.choices,
+        required=False,
+        help_text=f"Analyzer engine; default {settings.POST_MORTEM_ENGINE!r} (POST_MORTEM_ENGINE).",
+    )
+
+
+class AnalysisRequestSerializer(serializers.Serializer):
+    """Body of POST analyses/<trade_id>/ (optional: an empty body uses the default engine)."""
+
+    engine = _engine_field()
+
+
+class AnalysisBatchRequestSerializer(serializers.Serializer):
+    trade_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
+        min_length=1,
+        max_length=MAX_BATCH_TRADES,
+        help_text=f"Primary keys of the trades to analyse (1 to {MAX_BATCH_TRADES:,}); duplicates are ignored.",
+    )
+    engine = _engine_field()
+    use_batches = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Claude engine only: use the Message Batches API (cheaper, slower).",
+    )
+
+    def validate_trade_ids(self, value: list[int]) -> list[int]:
+        """Every id must exist: a typo should be a 400 naming it, not a silently smaller run."""
+        ids = list(dict.fromkeys(value))
+        found: set[int] = set()
+        step = 900  # under SQLite's bound-parameter limit
+        for start in range(0, len(ids), step):
+            part = ids[start : start + step]
+            found.update(Trade.objects.filter(pk__in=part).values_list("pk", flat=True))
+        missing = [pk for pk in ids if pk not in found]
+        if missing:
+            shown = ", ".join(str(pk) for pk in missing[:50])
+            more = f" (and {len(missing) - 50} more)" if len(missing) > 50 else ""
+            raise serializers.ValidationError(f"Unknown trade ids: {shown}{more}.")
+        return ids
+
+    def validate(self, attrs: dict) -> dict:
+        engine = attrs.get("engine") or settings.POST_MORTEM_ENGINE
+        if attrs.get("use_batches") and engine != Engine.CLAUDE:
+            raise serializers.ValidationError({"use_batches": ["Only the claude engine can use message batches."]})
+        return attrs
+
+
+class RunQueuedSerializer(serializers.Serializer):
+    """The 202 answer to a write that queued background work."""
+
+    run = serializers.IntegerField(help_text="Id of the JobRun; poll runs/<id>/ for progress.")
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    total = serializers.IntegerField(help_text="Units of work (trades) queued.")
+    engine = serializers.CharField(allow_null=True)
+    url = serializers.URLField(help_text="Absolute URL of the run's progress endpoint.")
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    """{"detail": "..."}: what DRF answers for 401/403/404/429 and malformed JSON."""
+
+    detail = serializers.CharField()
+
+
+__all__ = [
+    "AnalysisBatchRequestSerializer",
+    "AnalysisPatternDetailSerializer",
+    "AnalysisPatternSerializer",
+    "AnalysisRequestSerializer",
+    "ErrorDetailSerializer",
+    "ImprovementPlanDetailSerializer",
+    "ImprovementPlanSerializer",
+    "JobRunSerializer",
+    "RecommendationBriefSerializer",
+    "RunQueuedSerializer",
+    "TradeAnalysisDetailSerializer",
+    "TradeAnalysisSerializer",
+    "TradeSerializer",
+]

@@ -1,0 +1,1 @@
+"""API views. Thin: validate input, read through selectors, write through services."""
