@@ -1,0 +1,1 @@
+"""Pattern mining across trades: segment definitions, the statistical miner, and its text."""
