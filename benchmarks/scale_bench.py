@@ -16,7 +16,6 @@ trades. Targets: changelist < 100 ms, API page < 30 ms, mining < 30 s.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import statistics
@@ -30,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SQLITE_BENCH = Path(os.environ.get("SCALE_BENCH_SQLITE", "/tmp/post_mortem_bench.sqlite3"))
+SQLITE_BENCH = Path(os.environ.get("SCALE_BENCH_SQLITE", "/tmp/post_mortem_bench.sqlite3"))  # noqa: S108
 PG_SERVER = os.environ.get("SCALE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "post_mortem_bench"
 TARGETS_MS = {"changelist": 100.0, "api_page": 30.0}
@@ -173,7 +172,8 @@ def _analysis_row(cols: dict[str, np.ndarray], k: int, trade_id: int, now: str) 
         "performance_analysis": {"overall_evaluation": "synthetic benchmark post-mortem", "r_multiple": None},
         "improvement_opportunities": [],
     }
-    return (trade_id, json.dumps(data), "{}", score, json.dumps(factors), "rules", "", "bench", 0, 0, 0, 0, "0", now, now)
+    tokens = (0, 0, 0, 0)
+    return (trade_id, json.dumps(data), "{}", score, json.dumps(factors), "rules", "", "bench", *tokens, "0", now, now)
 
 
 def load(n: int, vendor: str) -> dict[str, float | int | bool]:
@@ -271,7 +271,8 @@ def time_get(client, url: str, repeat: int) -> dict[str, object]:
     # Read now: the next request's request_started signal clears the connection's query log.
     queries = list(ctx.captured_queries)
     if response.status_code != 200:
-        return {"url": url, "error": f"HTTP {response.status_code}", "body": response.content[:300].decode(errors="replace")}
+        body = response.content[:300].decode(errors="replace")
+        return {"url": url, "error": f"HTTP {response.status_code}", "body": body}
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -334,9 +335,7 @@ def main() -> None:
         client = Client()
         client.force_login(_bench_user())
         figures["changelist"] = time_get(client, "/admin/post_mortem/trade/", args.repeat)
-        figures["changelist_filtered"] = time_get(
-            client, "/admin/post_mortem/trade/?account=ACC07&o=-4", args.repeat
-        )
+        figures["changelist_filtered"] = time_get(client, "/admin/post_mortem/trade/?account=ACC07&o=-4", args.repeat)
         figures["analysis_changelist"] = time_get(client, "/admin/post_mortem/tradeanalysis/", args.repeat)
         figures["dashboard"] = time_get(client, "/admin/", args.repeat)
         figures["api_page"] = time_get(client, "/api/post-mortem/trades/?page_size=100", args.repeat)

@@ -114,7 +114,7 @@ def test_recovery_fails_a_chunk_that_killed_its_worker_too_often(chunk_task):
 def test_recovery_reenqueues_queued_chunks_whose_tasks_were_lost_once_per_lease(
     chunk_task, django_capture_on_commit_callbacks
 ):
-    run, chunks = _run(units=8, chunk_size=4)
+    run, _ = _run(units=8, chunk_size=4)
     long_ago = timezone.now() - timedelta(hours=1)
     JobRun.objects.filter(pk=run.pk).update(created_at=long_ago)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
