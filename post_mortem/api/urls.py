@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from .feedback import routes as feedback_routes
 from .views.analyses import AnalysisBatchView, AnalysisDetailView, AnalysisListView
 from .views.patterns import ImprovementPlanViewSet, PatternViewSet
 from .views.runs import RunViewSet
@@ -14,6 +15,8 @@ router.register("trades", TradeViewSet, basename="trade")
 router.register("patterns", PatternViewSet, basename="pattern")
 router.register("improvement-plans", ImprovementPlanViewSet, basename="improvementplan")
 router.register("runs", RunViewSet, basename="jobrun")
+for prefix, viewset, basename in feedback_routes:
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("analyses/", AnalysisListView.as_view(), name="analysis-list"),
