@@ -74,7 +74,10 @@ def _segment_mask(frame: TradeFrame, context: Any, segment: dict) -> tuple[np.nd
     except ImportError:
         return None, "segment definitions are not available in this build"
     try:
-        mask = segment_mask(frame, context, factor=segment["factor"], value=segment.get("value"))
+        value = segment.get("value")
+        if isinstance(value, bool):  # JSON true/false -> the segment labels "true"/"false"
+            value = "true" if value else "false"
+        mask = segment_mask(frame, context, factor=segment["factor"], value=str(value))
     except (KeyError, ValueError, TypeError) as exc:
         return None, f"segment {segment!r} could not be evaluated: {exc}"
     return np.asarray(mask, dtype=bool), ""

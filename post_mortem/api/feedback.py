@@ -1,0 +1,411 @@
+"""REST endpoints of the feedback loop: recommendations + tracking + history, impact, experiments.
+
+Views are thin: serializers validate the request shape, services do the writes (and their
+ValidationError becomes a 400 naming the field), selectors do the reads. Routes are registered by
+`post_mortem.api.urls` from `routes` below.
+"""
+
+from __future__ import annotations
+
+import django_filters as df
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from ..models import (
+    AssessmentStatus,
+    Experiment,
+    ExperimentMetric,
+    ImpactAssessment,
+    ImplementationStatus,
+    Recommendation,
+    RecommendationSource,
+)
+from ..selectors.feedback import experiment_results, history_entries, history_queryset, recommendation_list
+from ..services.experiments import experiment_create
+from ..services.recommendations import MAX_REASON_LENGTH, recommendation_set_status
+from .filters import IdFilter
+from .schema import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS
+from .views.base import DeskReadOnlyViewSet
+
+MAX_DB_ID = 2**63 - 1
+
+
+def _as_drf_error(exc: DjangoValidationError) -> ValidationError:
+    if hasattr(exc, "error_dict"):
+        return ValidationError({field: list(msgs) for field, msgs in exc.message_dict.items()})
+    return ValidationError({"non_field_errors": exc.messages})
+
+
+class CanChangeRecommendation(BasePermission):
+    """Tracking changes a recommendation: Ops (change_recommendation), never Auditors."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("post_mortem.change_recommendation"))
+
+
+# --- serializers ---------------------------------------------------------------------------
+
+
+class LatestImpactSerializer(serializers.Serializer):
+    status = serializers.CharField(source="latest_status", allow_null=True)
+    effect = serializers.FloatField(source="latest_effect", allow_null=True)
+    ci_low = serializers.FloatField(source="latest_ci_low", allow_null=True)
+    ci_high = serializers.FloatField(source="latest_ci_high", allow_null=True)
+    significant = serializers.BooleanField(source="latest_significant", allow_null=True)
+    roi_per_month = serializers.FloatField(source="latest_roi", allow_null=True)
+
+
+class RecommendationSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="type_code", read_only=True, help_text="Recommendation type code")
+    latest_impact = LatestImpactSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "id",
+            "text",
+            "area",
+            "type",
+            "implementation_status",
+            "implementation_date",
+            "segment",
+            "scope_accounts",
+            "expected_impact",
+            "expected_impact_r",
+            "impact_score",
+            "notes",
+            "source",
+            "analysis",
+            "plan",
+            "pattern",
+            "status_changed_at",
+            "created_at",
+            "updated_at",
+            "latest_impact",
+        ]
+        read_only_fields = fields
+
+
+class TrackSerializer(serializers.Serializer):
+    recommendation_id = serializers.IntegerField(min_value=1, max_value=MAX_DB_ID)
+    status = serializers.CharField(help_text="PENDING, IMPLEMENTED or IGNORED (case-insensitive)")
+    implementation_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Only with IMPLEMENTED; defaults to today (desk timezone)"
+    )
+    notes = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="Replaces the notes")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=MAX_REASON_LENGTH, default="")
+
+    def validate_status(self, value: str) -> str:
+        normalised = value.strip().upper()
+        if normalised not in ImplementationStatus.values:
+            raise serializers.ValidationError(
+                f"Unknown status {value!r}; expected one of: {', '.join(ImplementationStatus.values)}."
+            )
+        return normalised
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    history_id = serializers.IntegerField()
+    recommendation = serializers.IntegerField()
+    date = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True)
+    user_id = serializers.IntegerField(allow_null=True)
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    reason = serializers.CharField(allow_blank=True)
+    changes = ChangeSerializer(many=True)
+
+
+class ImpactAssessmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImpactAssessment
+        fields = [
+            "id",
+            "recommendation",
+            "status",
+            "message",
+            "window_days",
+            "before_start",
+            "before_end",
+            "after_start",
+            "after_end",
+            "n_before",
+            "n_after",
+            "mean_before",
+            "mean_after",
+            "effect",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "p_mannwhitney",
+            "q_value",
+            "significant",
+            "did_effect",
+            "did_ci_low",
+            "did_ci_high",
+            "roi_per_month",
+            "roi_ci_low",
+            "roi_ci_high",
+            "details",
+            "run",
+            "measured_at",
+        ]
+        read_only_fields = fields
+
+
+class ExperimentSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Experiment
+        fields = [
+            "id",
+            "name",
+            "hypothesis",
+            "recommendation",
+            "metric",
+            "treatment",
+            "control",
+            "start",
+            "end",
+            "min_sample",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ExperimentCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    hypothesis = serializers.CharField(required=False, allow_blank=True, default="")
+    recommendation = serializers.PrimaryKeyRelatedField(
+        queryset=Recommendation.objects.all(), required=False, allow_null=True, default=None
+    )
+    metric = serializers.ChoiceField(choices=ExperimentMetric.choices, default=ExperimentMetric.R_MULTIPLE)
+    treatment = serializers.JSONField(help_text='{"account": [...]} or {"tag": [...]}')
+    control = serializers.JSONField(help_text='{"account": [...]} or {"tag": [...]}')
+    start = serializers.DateField()
+    end = serializers.DateField()
+    min_sample = serializers.IntegerField(min_value=2, max_value=1_000_000, default=30)
+
+
+class GroupSummarySerializer(serializers.Serializer):
+    n = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+
+
+class DidSerializer(serializers.Serializer):
+    pre_treatment = GroupSummarySerializer()
+    pre_control = GroupSummarySerializer()
+    pre_difference = serializers.FloatField(allow_null=True)
+    effect = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+
+
+class ExperimentResultsSerializer(serializers.Serializer):
+    experiment = serializers.IntegerField()
+    metric = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    as_of = serializers.DateTimeField()
+    interim = serializers.BooleanField(help_text="True before the pre-registered end date: do not act on it")
+    treatment = GroupSummarySerializer()
+    control = GroupSummarySerializer()
+    difference = serializers.FloatField(allow_null=True, help_text="treatment - control")
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    p_value = serializers.FloatField(allow_null=True, help_text="Welch (Fisher exact for win_rate)")
+    p_mannwhitney = serializers.FloatField(allow_null=True)
+    sufficient = serializers.BooleanField()
+    significant = serializers.BooleanField()
+    did = DidSerializer(allow_null=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+    chart = serializers.JSONField(help_text="Chart.js data: running mean of the metric per group per day")
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+class RecommendationFilter(df.FilterSet):
+    area = df.CharFilter()
+    type = df.CharFilter(field_name="type_code")
+    implementation_status = df.ChoiceFilter(choices=ImplementationStatus.choices)
+    source = df.ChoiceFilter(choices=RecommendationSource.choices)
+    plan = IdFilter(field_name="plan_id")
+    analysis = IdFilter(field_name="analysis_id")
+    implemented_from = df.DateFilter(field_name="implementation_date", lookup_expr="gte")
+    implemented_to = df.DateFilter(field_name="implementation_date", lookup_expr="lte")
+
+    class Meta:
+        model = Recommendation
+        fields = []
+
+
+class ImpactAssessmentFilter(df.FilterSet):
+    recommendation = IdFilter(field_name="recommendation_id")
+    status = df.ChoiceFilter(choices=AssessmentStatus.choices)
+    significant = df.BooleanFilter()
+    run = IdFilter(field_name="run_id")
+
+    class Meta:
+        model = ImpactAssessment
+        fields = []
+
+
+class ExperimentFilter(df.FilterSet):
+    metric = df.ChoiceFilter(choices=ExperimentMetric.choices)
+    recommendation = IdFilter(field_name="recommendation_id")
+
+    class Meta:
+        model = Experiment
+        fields = []
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List recommendations",
+        description="Filterable by area, type, status, source, plan, analysis and implementation date. "
+        "Each row carries its latest measured impact. Needs `post_mortem.view_recommendation`.",
+        responses={200: RecommendationSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(summary="One recommendation", responses={200: RecommendationSerializer, **DETAIL_ERRORS}),
+)
+class RecommendationViewSet(DeskReadOnlyViewSet):
+    queryset = recommendation_list()
+    serializer_class = RecommendationSerializer
+    filterset_class = RecommendationFilter
+    ordering_fields = ["created_at", "implementation_date", "expected_impact_r", "impact_score", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_permissions(self):
+        if self.action == "track":
+            return [CanChangeRecommendation()]
+        return super().get_permissions()
+
+    @extend_schema(
+        summary="Track a recommendation (set its status)",
+        description=(
+            "Set PENDING / IMPLEMENTED / IGNORED with an optional implementation date (IMPLEMENTED only; "
+            "default today in the desk's timezone; never in the future), notes and a change reason. "
+            "Recorded in the audit history with the calling user. Needs `post_mortem.change_recommendation` (Ops)."
+        ),
+        request=TrackSerializer,
+        responses={200: RecommendationSerializer, 404: DETAIL_ERRORS[404], **WRITE_ERRORS},
+    )
+    @action(detail=False, methods=["post"], url_path="track", filter_backends=[], pagination_class=None)
+    def track(self, request):
+        body = TrackSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        rec = get_object_or_404(Recommendation, pk=data["recommendation_id"])
+        try:
+            recommendation_set_status(
+                recommendation=rec,
+                status=data["status"],
+                implementation_date=data.get("implementation_date"),
+                notes=data.get("notes"),
+                reason=data.get("reason", ""),
+                user=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise _as_drf_error(exc) from exc
+        return Response(RecommendationSerializer(recommendation_list().get(pk=rec.pk)).data)
+
+    @extend_schema(
+        summary="Audit history of one recommendation",
+        description="Every recorded change, newest first: who, when, the reason, and each field's old and new "
+        "value. Read-only; needs `post_mortem.view_recommendation` (Auditor, Ops).",
+        responses={200: HistoryEntrySerializer(many=True), **DETAIL_ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="history", filter_backends=[])
+    def history(self, request, pk=None):
+        rec = self.get_object()
+        page = self.paginate_queryset(history_queryset().filter(id=rec.pk))
+        return self.get_paginated_response(HistoryEntrySerializer(history_entries(page), many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List impact assessments",
+        description="Measured before/after effects (newest first), filterable by recommendation, status, "
+        "significance and run. Needs `post_mortem.view_impactassessment`.",
+        responses={200: ImpactAssessmentSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One impact assessment", responses={200: ImpactAssessmentSerializer, **DETAIL_ERRORS}
+    ),
+)
+class ImpactAssessmentViewSet(DeskReadOnlyViewSet):
+    queryset = ImpactAssessment.objects.all()
+    serializer_class = ImpactAssessmentSerializer
+    filterset_class = ImpactAssessmentFilter
+    ordering_fields = ["measured_at", "effect", "roi_per_month", "p_value", "id"]
+    ordering = ["-measured_at", "-id"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List experiments", responses={200: ExperimentSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(summary="One experiment", responses={200: ExperimentSerializer, **DETAIL_ERRORS}),
+    create=extend_schema(
+        summary="Register an A/B experiment",
+        description=(
+            "Metric, groups, dates and minimum sample are fixed at creation (no update endpoint): results "
+            'read before `end` are interim. Groups are {"account": [...]} or {"tag": [...]}. '
+            "Needs `post_mortem.add_experiment` (Ops)."
+        ),
+        request=ExperimentCreateSerializer,
+        responses={201: ExperimentSerializer, **WRITE_ERRORS},
+    ),
+)
+class ExperimentViewSet(mixins.CreateModelMixin, DeskReadOnlyViewSet):
+    queryset = Experiment.objects.select_related("created_by")
+    serializer_class = ExperimentSerializer
+    filterset_class = ExperimentFilter
+    ordering_fields = ["created_at", "start", "end", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def create(self, request, *args, **kwargs):
+        body = ExperimentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            experiment = experiment_create(**body.validated_data, user=request.user)
+        except DjangoValidationError as exc:
+            raise _as_drf_error(exc) from exc
+        return Response(ExperimentSerializer(experiment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Results of an experiment",
+        description="Per group n / mean / CI, treatment - control with CI and p-value, the difference-in-"
+        "differences against the pre-period, `significant`, interim warnings and chart data.",
+        responses={200: ExperimentResultsSerializer, **DETAIL_ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="results", filter_backends=[], pagination_class=None)
+    def results(self, request, pk=None):
+        return Response(experiment_results(experiment=self.get_object()))
+
+
+routes = [
+    ("recommendations", RecommendationViewSet, "recommendation"),
+    ("impact-assessments", ImpactAssessmentViewSet, "impactassessment"),
+    ("experiments", ExperimentViewSet, "experiment"),
+]
+
+__all__ = ["routes"]
