@@ -1,0 +1,466 @@
+"""Analysis runs: turn trades into post-mortems and recommendations, in chunks, retry-safe.
+
+Flow: ``analysis_run_start`` creates a JobRun (kind ANALYSIS) and RunChunk rows (trades ordered by
+account and entry time, so a chunk needs the history of one or two accounts only), and enqueues one
+django-q2 task per chunk after commit. Each task claims its chunk (``chunk_claim``: one conditional
+UPDATE, so two workers never both get it), computes facts column-wise, runs the engine on plain
+data, then saves analyses and recommendations *and* marks the chunk done in one transaction.
+
+Retry safety: saving is a replace (one TradeAnalysis per trade; the analysis's untouched PENDING
+recommendations are swapped), and the run's counters move only when the chunk's status flips from
+RUNNING to DONE, so a retried or re-claimed chunk can neither double count nor duplicate rows.
+A trade the engine could not analyse keeps its previous analysis untouched; the reason is recorded
+on the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from ..engines.base import EngineFailure
+from ..engines.vocabulary import segment_for
+from ..llm import claude as llm
+from ..models import (
+    ChunkStatus,
+    ImplementationStatus,
+    JobRun,
+    Recommendation,
+    RecommendationSource,
+    RunChunk,
+    RunKind,
+    Trade,
+    TradeAnalysis,
+)
+from ..selectors.analyses import analysis_facts_for, trade_notes_for
+from .runs import (
+    MAX_CHUNK_ATTEMPTS,
+    chunk_claim,
+    chunk_complete,
+    chunk_release,
+    enqueue_after_commit,
+    run_create,
+    run_create_chunks,
+)
+
+logger = logging.getLogger(__name__)
+
+ENGINES = ("rules", "claude")
+CHUNK_TASK = "post_mortem.tasks.analysis.analyze_chunk"
+BATCH_SUBMIT_TASK = "post_mortem.tasks.analysis.submit_batch_chunk"
+BATCH_POLL_TASK = "post_mortem.tasks.analysis.poll_batches"
+BATCH_POLL_SCHEDULE = "analysis: poll Claude message batches"
+ANALYSIS_FIELDS = (
+    "analysis_data",
+    "facts",
+    "success_score",
+    "primary_factors",
+    "engine",
+    "model",
+    "prompt_version",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_creation_tokens",
+    "cost_usd",
+    "run",
+    "updated_at",
+)
+
+
+def analysis_default_engine() -> str:
+    """claude when a key is set, else rules (``POST_MORTEM_ENGINE`` overrides)."""
+    return settings.POST_MORTEM_ENGINE
+
+
+def _resolve_engine(engine: str | None) -> str:
+    name = (engine or analysis_default_engine()).strip().lower()
+    if name not in ENGINES:
+        raise ValidationError({"engine": f"Unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}."})
+    if name == "claude" and not llm.is_configured():
+        raise ValidationError({"engine": "The claude engine needs ANTHROPIC_API_KEY; use the rules engine offline."})
+    return name
+
+
+def _ordered_ids(*, trade_ids: Sequence[int] | None, queryset: QuerySet[Trade] | None) -> list[int]:
+    if trade_ids is None and queryset is None:
+        raise ValidationError({"trade_ids": "Give trade ids or a queryset of trades."})
+    if trade_ids is not None:
+        try:
+            wanted = {int(t) for t in trade_ids}
+        except (TypeError, ValueError) as exc:
+            raise ValidationError({"trade_ids": f"Trade ids must be integers: {exc}"}) from exc
+        qs = Trade.objects.filter(id__in=wanted)
+        if queryset is not None:
+            qs = qs & queryset
+    else:
+        wanted = None
+        qs = queryset
+    ids = list(qs.order_by("account", "entry_time", "id").values_list("id", flat=True))
+    if wanted is not None and len(ids) != len(wanted):
+        missing = sorted(wanted - set(ids))
+        raise ValidationError({"trade_ids": f"Unknown trade ids: {missing[:20]}{' ...' if len(missing) > 20 else ''}"})
+    if not ids:
+        raise ValidationError({"trade_ids": "No trades to analyse."})
+    return ids
+
+
+def _run_prepare(
+    *,
+    trade_ids: Sequence[int] | None,
+    queryset: QuerySet[Trade] | None,
+    engine: str | None,
+    requested_by: AbstractBaseUser | None,
+    chunk_size: int,
+    use_batches: bool,
+) -> tuple[JobRun, list[RunChunk]]:
+    name = _resolve_engine(engine)
+    if chunk_size < 1:
+        raise ValidationError({"chunk_size": "Must be at least 1."})
+    if use_batches and name != "claude":
+        raise ValidationError({"use_batches": "Message Batches apply to the claude engine only."})
+    ids = _ordered_ids(trade_ids=trade_ids, queryset=queryset)
+    params: dict[str, Any] = {"engine": name, "chunk_size": chunk_size, "use_batches": use_batches}
+    if name == "claude":
+        params["model"] = llm.default_model()
+    run = run_create(kind=RunKind.ANALYSIS, params=params, created_by=requested_by)
+    chunks = run_create_chunks(run=run, units=ids, chunk_size=chunk_size)
+    return run, chunks
+
+
+def analysis_run_start(
+    *,
+    trade_ids: Sequence[int] | None = None,
+    queryset: QuerySet[Trade] | None = None,
+    engine: str | None = None,
+    requested_by: AbstractBaseUser | None = None,
+    chunk_size: int = 500,
+    use_batches: bool = False,
+) -> JobRun:
+    """Create an analysis run and enqueue one task per chunk once the transaction commits.
+
+    Returns the run at once so the caller (admin action, API, command) can show its page.
+    Raises ValidationError naming the field for an unknown engine, missing trades or no key.
+    """
+    with transaction.atomic():
+        run, chunks = _run_prepare(
+            trade_ids=trade_ids,
+            queryset=queryset,
+            engine=engine,
+            requested_by=requested_by,
+            chunk_size=chunk_size,
+            use_batches=use_batches,
+        )
+        task = BATCH_SUBMIT_TASK if use_batches else CHUNK_TASK
+        if use_batches:
+            ensure_batch_poll_schedule()
+        for chunk in chunks:
+            enqueue_after_commit(task, chunk.pk, task_name=f"analysis run {run.pk} chunk {chunk.seq}")
+    return run
+
+
+def analysis_run_sync(
+    *,
+    trade_ids: Sequence[int] | None = None,
+    queryset: QuerySet[Trade] | None = None,
+    engine: str | None = None,
+    requested_by: AbstractBaseUser | None = None,
+    chunk_size: int = 500,
+    progress: Callable[[JobRun], None] | None = None,
+) -> JobRun:
+    """Run an analysis inline (command ``--sync``, benchmark): the same chunks and saves as the tasks.
+
+    Facts are computed once for the whole set (one trade-history read instead of one per chunk).
+    """
+    run, chunks = _run_prepare(
+        trade_ids=trade_ids,
+        queryset=queryset,
+        engine=engine,
+        requested_by=requested_by,
+        chunk_size=chunk_size,
+        use_batches=False,
+    )
+    facts = analysis_facts_for(trade_ids=[t for c in chunks for t in c.payload])
+    for chunk in chunks:
+        for _attempt in range(MAX_CHUNK_ATTEMPTS):
+            try:
+                analysis_chunk_process(chunk_id=chunk.pk, facts=facts)
+                break
+            except Exception:
+                logger.exception("analysis run %s chunk %s failed; retrying", run.pk, chunk.seq)
+        if progress:
+            run.refresh_from_db()
+            progress(run)
+    run.refresh_from_db()
+    return run
+
+
+def _chunk_exhausted(chunk: RunChunk, exc: Exception) -> None:
+    reason = f"Chunk failed {chunk.attempts} times: {exc}"[:500]
+    chunk_complete(chunk=chunk, succeeded=0, failures=[{"ref": tid, "reason": reason} for tid in chunk.payload])
+
+
+def analysis_chunk_process(*, chunk_id: int, facts: dict[int, dict[str, Any]] | None = None) -> RunChunk | None:
+    """Claim a chunk and analyse its trades; None when the chunk is done or held by another worker.
+
+    A transient error gives the chunk back (the task retries); after the last attempt its trades
+    are recorded as failed so the run still finishes.
+    """
+    chunk = chunk_claim(chunk_id=chunk_id)
+    if chunk is None:
+        return None
+    try:
+        _analyze_chunk(chunk, facts)
+    except Exception as exc:
+        if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
+            _chunk_exhausted(chunk, exc)
+            return chunk
+        chunk_release(chunk=chunk, error=str(exc))
+        raise
+    return chunk
+
+
+def _analyze_chunk(chunk: RunChunk, facts: dict[int, dict[str, Any]] | None) -> None:
+    run = chunk.run
+    ids = [int(t) for t in chunk.payload]
+    if facts is None or any(t not in facts for t in ids):
+        facts = analysis_facts_for(trade_ids=ids)
+    engine = run.params.get("engine", "rules")
+    results: dict[int, dict[str, Any]] = {}
+    failures: list[dict[str, Any]] = []
+    present = [t for t in ids if t in facts]
+    failures += [{"ref": t, "reason": "The trade no longer exists."} for t in ids if t not in facts]
+    if engine == "rules":
+        from ..engines.rules import analyze_dict
+
+        for tid in present:
+            results[tid] = analyze_dict(facts[tid])
+    else:
+        from ..engines.claude import ClaudeEngine
+
+        claude = ClaudeEngine(model=run.params.get("model"))
+        notes = trade_notes_for(trade_ids=present)
+        for tid in present:
+            try:
+                results[tid] = claude.analyze(facts[tid], notes=notes.get(tid, "")).model_dump()
+            except EngineFailure as exc:
+                failures.append({"ref": tid, "reason": exc.reason})
+    analysis_chunk_save(chunk=chunk, results=results, facts=facts, failures=failures)
+
+
+def analysis_chunk_save(
+    *,
+    chunk: RunChunk,
+    results: dict[int, dict[str, Any]],
+    facts: dict[int, dict[str, Any]],
+    failures: Sequence[dict[str, Any]] = (),
+) -> None:
+    """Save a chunk's analyses and recommendations and complete the chunk, all in one transaction."""
+    tokens_in = sum(r.get("input_tokens", 0) + r.get("cache_read_tokens", 0) for r in results.values())
+    tokens_out = sum(r.get("output_tokens", 0) for r in results.values())
+    cost = sum((Decimal(str(r.get("cost_usd", 0))) for r in results.values()), Decimal(0))
+    with transaction.atomic():
+        analyses_save(run_id=chunk.run_id, results=results, facts=facts)
+        chunk_complete(
+            chunk=chunk,
+            succeeded=len(results),
+            failures=list(failures),
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cost_usd=cost,
+        )
+
+
+def analyses_save(
+    *, run_id: int | None, results: dict[int, dict[str, Any]], facts: dict[int, dict[str, Any]]
+) -> dict[int, int]:
+    """Upsert one TradeAnalysis per trade and replace its untouched PENDING recommendations.
+
+    Bulk writes only (no per-instance loads). Returns trade id -> analysis id. A recommendation a
+    person has touched (``status_changed_at`` set) is never replaced, and no duplicate of its type
+    is added to the same analysis.
+    """
+    if not results:
+        return {}
+    now = timezone.now()
+    existing = dict(TradeAnalysis.objects.filter(trade_id__in=list(results)).values_list("trade_id", "id"))
+    to_create: list[TradeAnalysis] = []
+    to_update: list[TradeAnalysis] = []
+    for tid, res in results.items():
+        obj = TradeAnalysis(
+            trade_id=tid,
+            analysis_data=res["analysis_data"],
+            facts=facts[tid],
+            success_score=res["success_score"],
+            primary_factors=res["primary_factors"],
+            engine=res["engine"],
+            model=res.get("model", ""),
+            prompt_version=res.get("prompt_version", ""),
+            input_tokens=res.get("input_tokens", 0),
+            output_tokens=res.get("output_tokens", 0),
+            cache_read_tokens=res.get("cache_read_tokens", 0),
+            cache_creation_tokens=res.get("cache_creation_tokens", 0),
+            cost_usd=Decimal(str(res.get("cost_usd", 0))).quantize(Decimal("0.000001")),
+            run_id=run_id,
+            updated_at=now,
+        )
+        if tid in existing:
+            obj.pk = existing[tid]
+            to_update.append(obj)
+        else:
+            obj.created_at = now
+            to_create.append(obj)
+    TradeAnalysis.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        TradeAnalysis.objects.bulk_update(to_update, fields=list(ANALYSIS_FIELDS), batch_size=200)
+    analysis_ids = {obj.trade_id: obj.pk for obj in (*to_create, *to_update)}
+
+    kept: set[tuple[int, str]] = set()
+    if to_update:
+        updated_ids = [obj.pk for obj in to_update]
+        untouched = Recommendation.objects.filter(
+            analysis_id__in=updated_ids,
+            source=RecommendationSource.ANALYSIS,
+            implementation_status=ImplementationStatus.PENDING,
+            status_changed_at__isnull=True,
+        )
+        stale = list(untouched.values_list("pk", flat=True))
+        kept = set(
+            Recommendation.objects.filter(analysis_id__in=updated_ids)
+            .exclude(pk__in=stale)
+            .values_list("analysis_id", "type_code")
+        )
+        for start in range(0, len(stale), 500):
+            Recommendation.objects.filter(pk__in=stale[start : start + 500]).delete()
+
+    recs: list[Recommendation] = []
+    for tid, res in results.items():
+        aid = analysis_ids[tid]
+        account = facts[tid].get("account")
+        for opp in res["analysis_data"].get("improvement_opportunities", []):
+            if (aid, opp["type_code"]) in kept:
+                continue
+            recs.append(
+                Recommendation(
+                    text=opp["suggestion"],
+                    area=opp["area"],
+                    type_code=opp["type_code"],
+                    expected_impact=opp["expected_impact"],
+                    expected_impact_r=opp.get("expected_impact_r"),
+                    segment=segment_for(opp["type_code"]),
+                    scope_accounts=[account] if account else [],
+                    evidence={**opp.get("evidence", {}), "trade_id": tid},
+                    source=RecommendationSource.ANALYSIS,
+                    analysis_id=aid,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    if recs:
+        bulk_create_with_history(
+            recs,
+            Recommendation,
+            batch_size=500,
+            default_change_reason=f"Created by analysis run {run_id}" if run_id else "Created by analysis",
+            default_date=now,
+        )
+    return analysis_ids
+
+
+def analysis_reanalyze(
+    *, trade: Trade, engine: str | None = None, requested_by: AbstractBaseUser | None = None
+) -> JobRun:
+    """Re-analyse one trade (admin "Re-analyze" on a trade or an analysis)."""
+    return analysis_run_start(trade_ids=[trade.pk], engine=engine, requested_by=requested_by, chunk_size=1)
+
+
+# --- Message Batches (claude, half price) ---------------------------------------------------
+
+
+def ensure_batch_poll_schedule() -> None:
+    """Create the django-q2 schedule that polls submitted batches, once (idempotent by name)."""
+    from django_q.models import Schedule
+
+    Schedule.objects.get_or_create(
+        name=BATCH_POLL_SCHEDULE,
+        defaults={"func": BATCH_POLL_TASK, "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
+    )
+
+
+def analysis_batch_submit(*, chunk_id: int) -> str | None:
+    """Claim a chunk and submit its trades as one Message Batch; the poller collects the results."""
+    from ..engines.claude import request_params
+
+    chunk = chunk_claim(chunk_id=chunk_id)
+    if chunk is None:
+        return None
+    ids = [int(t) for t in chunk.payload]
+    facts = analysis_facts_for(trade_ids=ids)
+    notes = trade_notes_for(trade_ids=ids)
+    model = chunk.run.params.get("model")
+    requests = [(str(t), request_params(facts[t], notes=notes.get(t, ""), model=model)) for t in ids if t in facts]
+    try:
+        batch_id = llm.batch_submit(requests)
+    except llm.LLMError as exc:
+        if chunk.attempts >= MAX_CHUNK_ATTEMPTS or not exc.retryable:
+            chunk_complete(chunk=chunk, succeeded=0, failures=[{"ref": t, "reason": exc.reason} for t in ids])
+            return None
+        chunk_release(chunk=chunk, error=exc.reason)
+        raise
+    with transaction.atomic():
+        run = JobRun.objects.select_for_update().get(pk=chunk.run_id)
+        batches = dict(run.result.get("batches", {}))
+        batches[str(chunk.pk)] = batch_id
+        run.result = {**run.result, "batches": batches}
+        run.save(update_fields=["result"])
+    return batch_id
+
+
+def analysis_batches_collect() -> int:
+    """Poll every open batch; collect ended ones with the same validation as direct replies.
+
+    Returns how many chunks were completed. Safe to run from several schedulers: completing a
+    chunk only counts once (chunk status RUNNING -> DONE).
+    """
+    from ..engines.claude import TOOL_NAME, result_from_reply
+
+    completed = 0
+    runs = JobRun.objects.filter(kind=RunKind.ANALYSIS, params__use_batches=True, finished_at__isnull=True)
+    for run in runs:
+        for chunk_pk, batch_id in run.result.get("batches", {}).items():
+            chunk = RunChunk.objects.select_related("run").filter(pk=int(chunk_pk), status=ChunkStatus.RUNNING).first()
+            if chunk is None:
+                continue
+            status, _counts = llm.batch_poll(batch_id)
+            if status != "ended":
+                continue
+            ids = [int(t) for t in chunk.payload]
+            facts = analysis_facts_for(trade_ids=ids)
+            results: dict[int, dict[str, Any]] = {}
+            failures: list[dict[str, Any]] = []
+            seen: set[int] = set()
+            for custom_id, reply in llm.batch_results(batch_id, TOOL_NAME):
+                tid = int(custom_id)
+                seen.add(tid)
+                if isinstance(reply, llm.LLMError) or tid not in facts:
+                    reason = reply.reason if isinstance(reply, llm.LLMError) else "The trade no longer exists."
+                    failures.append({"ref": tid, "reason": reason})
+                    continue
+                try:
+                    results[tid] = result_from_reply(facts[tid], reply).model_dump()
+                except EngineFailure as exc:
+                    failures.append({"ref": tid, "reason": exc.reason})
+            failures += [{"ref": t, "reason": "No result in the batch."} for t in ids if t not in seen]
+            analysis_chunk_save(chunk=chunk, results=results, facts=facts, failures=failures)
+            completed += 1
+    return completed

@@ -1,0 +1,106 @@
+"""Analysis runs end to end through the real services, database and django-q2 (sync mode)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from post_mortem.models import (
+    ChunkStatus,
+    ImplementationStatus,
+    JobRun,
+    Recommendation,
+    RunStatus,
+    TradeAnalysis,
+)
+from post_mortem.services.analyses import analysis_chunk_process, analysis_run_start, analysis_run_sync
+from post_mortem.services.recommendations import recommendation_set_status
+from tests.factories import TradeFactory
+
+UTC = dt.UTC
+T0 = dt.datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
+
+
+def _desk(n: int = 12):
+    """Alternating losers that blow through the stop and winners, on two accounts."""
+    trades = []
+    for i in range(n):
+        loser = i % 3 == 0
+        trades.append(
+            TradeFactory(
+                account="ACC-A" if i % 2 else "ACC-B",
+                entry_time=T0 + dt.timedelta(hours=i),
+                exit_time=T0 + dt.timedelta(hours=i, minutes=20),
+                entry_price=Decimal("100"),
+                exit_price=Decimal("97") if loser else Decimal("101.5"),
+                stop_price=Decimal("99"),
+            )
+        )
+    return trades
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_start_enqueues_chunks_that_analyse_every_trade_once():
+    trades = _desk(12)
+    run = analysis_run_start(trade_ids=[t.pk for t in trades], engine="rules", chunk_size=5)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
+    assert (run.total, run.done, run.succeeded, run.failed) == (12, 12, 12, 0)
+    assert run.chunks.count() == 3
+    assert set(run.chunks.values_list("status", flat=True)) == {ChunkStatus.DONE}
+    assert TradeAnalysis.objects.count() == 12
+    loser = TradeAnalysis.objects.get(trade=trades[0])
+    assert "stop_not_honoured" in loser.primary_factors
+    rec = Recommendation.objects.get(analysis=loser, type_code="stop_not_honoured")
+    assert rec.implementation_status == ImplementationStatus.PENDING
+    assert rec.expected_impact_r == pytest.approx(2.01)  # lost -3.01R (fees count) against a -1R plan
+    assert rec.scope_accounts == [trades[0].account]
+    assert rec.history.count() == 1  # created with a history row
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retried_chunk_neither_double_counts_nor_duplicates():
+    trades = _desk(6)
+    run = analysis_run_sync(trade_ids=[t.pk for t in trades], engine="rules", chunk_size=3)
+    recs_before = Recommendation.objects.count()
+    chunk = run.chunks.first()
+    assert analysis_chunk_process(chunk_id=chunk.pk) is None  # done: a retry is a no-op
+    # A worker died after saving but before completing: the chunk is re-claimed and redone.
+    chunk.status = ChunkStatus.QUEUED
+    chunk.save(update_fields=["status"])
+    JobRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, finished_at=None)
+    analysis_chunk_process(chunk_id=chunk.pk)
+    run.refresh_from_db()
+    assert Recommendation.objects.count() == recs_before
+    assert TradeAnalysis.objects.count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reanalysis_keeps_recommendations_a_person_touched(superuser):
+    trades = _desk(3)
+    analysis_run_sync(trade_ids=[trades[0].pk], engine="rules")
+    analysis = TradeAnalysis.objects.get(trade=trades[0])
+    recs = list(analysis.recommendations.all())
+    assert recs
+    touched = recs[0]
+    recommendation_set_status(recommendation=touched, status="IGNORED", reason="not for us", user=superuser)
+    untouched_ids = {r.pk for r in recs[1:]}
+    analysis_run_sync(trade_ids=[trades[0].pk], engine="rules")
+    after = list(TradeAnalysis.objects.get(pk=analysis.pk).recommendations.all())
+    assert touched.pk in {r.pk for r in after}
+    assert not untouched_ids & {r.pk for r in after}  # replaced
+    assert len([r for r in after if r.type_code == touched.type_code]) == 1  # no duplicate of the touched one
+
+
+@pytest.mark.django_db
+def test_bad_input_is_a_clear_error():
+    with pytest.raises(ValidationError, match="Unknown trade ids"):
+        analysis_run_start(trade_ids=[999999], engine="rules")
+    with pytest.raises(ValidationError, match="Unknown engine"):
+        analysis_run_start(trade_ids=[1], engine="gpt")
+    with pytest.raises(ValidationError, match="ANTHROPIC_API_KEY"):
+        analysis_run_start(trade_ids=[1], engine="claude")
+    assert JobRun.objects.count() == 0
