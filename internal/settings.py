@@ -190,7 +190,8 @@ else:
 # The anthropic SDK reads ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL itself; we only look at the
 # key to decide the default engine.
 ANTHROPIC_API_KEY = os.environ.get("ANTHROPIC_API_KEY", "")
-POST_MORTEM_MODEL = os.environ.get("POST_MORTEM_MODEL", "claude-sonnet-4-5")
+# claude-sonnet-4-5 is on the SDK 2.14 deprecation list (anthropic/_data/deprecated_models.py).
+POST_MORTEM_MODEL = os.environ.get("POST_MORTEM_MODEL", "claude-sonnet-5-5")
 POST_MORTEM_ENGINE = os.environ.get("POST_MORTEM_ENGINE", "claude" if ANTHROPIC_API_KEY else "rules")
 
 # --- Imports ------------------------------------------------------------------------------

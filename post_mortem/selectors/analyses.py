@@ -143,4 +143,3 @@ def run_progress(*, run: JobRun) -> dict[str, Any]:
 
 def analyses_recent_since(*, run: JobRun, limit: int = 20) -> QuerySet[TradeAnalysis]:
     return TradeAnalysis.objects.filter(run=run).select_related("trade").order_by("-id")[:limit]
-
