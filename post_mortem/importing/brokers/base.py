@@ -1,0 +1,441 @@
+"""What every broker layout shares: options, the parse result, and the two layout families.
+
+A layout is a named class that knows its header signature and how to read one row. Round-trip
+layouts (one row = one closed trade) and execution layouts (one row = one fill, paired FIFO into
+round trips) share the rest here: row errors that name line and column, futures multipliers,
+a check of the broker's own P&L against price x quantity x multiplier, and stable external ids.
+The output is canonical text rows, so the canonical validator is the one place that validates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from .futures import default_multiplier_table, multiplier_for
+from .pairing import Execution, RoundTrip, pair_fifo
+from .parsing import (
+    ParseError,
+    Record,
+    csv_lines,
+    find_header,
+    fmt_datetime,
+    fmt_decimal,
+    norm_header,
+    parse_datetime,
+    parse_decimal,
+    parse_optional_decimal,
+    records,
+)
+
+CANONICAL_COLUMNS = (
+    "external_id",
+    "account",
+    "symbol",
+    "side",
+    "quantity",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "fees",
+    "stop_price",
+    "target_price",
+    "setup",
+    "tags",
+    "notes",
+    "multiplier",
+)
+PNL_TOLERANCE = Decimal("0.02")
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerOptions:
+    """Per-import choices a broker file cannot tell us itself."""
+
+    account: str = ""  # used when the file has no account column
+    date_order: str = "MDY"  # "MDY" (default) or "DMY" for slash dates
+    session_date: date | None = None  # DAS Trader files carry times only
+    tz_name: str = "UTC"  # naive times are read in this zone (by the canonical validator)
+    multipliers: Mapping[str, Decimal] = field(default_factory=default_multiplier_table)
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerIssue:
+    line: int
+    field: str
+    message: str
+
+
+@dataclass(slots=True)
+class BrokerParse:
+    """Canonical text rows (line number in the broker file, row) plus what went wrong or was skipped."""
+
+    layout: str
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    errors: list[BrokerIssue] = field(default_factory=list)
+    warnings: list[BrokerIssue] = field(default_factory=list)
+    executions: int = 0
+    duplicates: int = 0
+
+
+class RowProblem(Exception):
+    """Raised while reading one row; becomes a BrokerIssue with the row's line."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def text(record: Record, column: str, *alternatives: str, required: bool = True) -> str:
+    """The cell of ``column`` (or an alternative spelling); empty required cells are a RowProblem."""
+    value = record.get(*(norm_header(c) for c in (column, *alternatives)))
+    if required and not value:
+        raise RowProblem(column, f"{column} is empty")
+    return value
+
+
+def read(record: Record, column: str, parser: Callable[[str], object], *alternatives: str, required: bool = True):
+    """Parse a cell, turning ParseError into a RowProblem that names the column."""
+    raw = text(record, column, *alternatives, required=required)
+    try:
+        return parser(raw)
+    except ParseError as exc:
+        raise RowProblem(column, str(exc)) from None
+
+
+def money(record: Record, column: str, *alternatives: str, required: bool = True) -> Decimal:
+    parser = parse_decimal if required else parse_optional_decimal
+    return read(record, column, lambda s: parser(s, what="amount"), *alternatives, required=required)
+
+
+def number(record: Record, column: str, *alternatives: str) -> Decimal:
+    return read(record, column, lambda s: parse_decimal(s, what="number"), *alternatives)
+
+
+def when(record: Record, column: str, options: BrokerOptions, *alternatives: str) -> datetime:
+    return read(record, column, lambda s: parse_datetime(s, date_order=options.date_order), *alternatives)
+
+
+def content_id(prefix: str, *parts: object) -> str:
+    """A short stable hash of the values that identify a row when the broker gives no id."""
+    digest = hashlib.sha1("|".join(str(p) for p in parts).encode(), usedforsecurity=False).hexdigest()[:16]
+    return f"{prefix}-{digest}"
+
+
+class Occurrences:
+    """Appends ``.2``, ``.3`` ... to repeated content ids, so identical rows stay distinct but stable."""
+
+    def __init__(self) -> None:
+        self._seen: Counter[str] = Counter()
+
+    def __call__(self, base: str) -> str:
+        self._seen[base] += 1
+        n = self._seen[base]
+        return base if n == 1 else f"{base}.{n}"
+
+
+@dataclass(slots=True)
+class Trip:
+    """One round trip read from a round-trip layout row, before multipliers and ids are settled."""
+
+    account: str
+    symbol: str
+    side: str
+    quantity: Decimal
+    entry_time: datetime
+    exit_time: datetime
+    entry_price: Decimal
+    exit_price: Decimal
+    fees: Decimal = Decimal(0)
+    reported_pnl: Decimal | None = None
+    external_id: str = ""
+    multiplier: Decimal | None = None  # when the file states it (IBKR)
+
+
+def canonical_row(
+    *,
+    external_id: str,
+    account: str,
+    symbol: str,
+    side: str,
+    quantity: Decimal,
+    entry_time: datetime,
+    exit_time: datetime,
+    entry_price: Decimal,
+    exit_price: Decimal,
+    fees: Decimal,
+    multiplier: Decimal,
+    notes: str = "",
+) -> dict[str, str]:
+    return {
+        "external_id": external_id,
+        "account": account,
+        "symbol": symbol,
+        "side": side,
+        "quantity": fmt_decimal(quantity),
+        "entry_time": fmt_datetime(entry_time),
+        "exit_time": fmt_datetime(exit_time),
+        "entry_price": fmt_decimal(entry_price),
+        "exit_price": fmt_decimal(exit_price),
+        "fees": fmt_decimal(fees),
+        "stop_price": "",
+        "target_price": "",
+        "setup": "",
+        "tags": "",
+        "notes": notes,
+        "multiplier": fmt_decimal(multiplier),
+    }
+
+
+def gross_pnl(side: str, quantity: Decimal, entry: Decimal, exit_: Decimal, multiplier: Decimal) -> Decimal:
+    direction = 1 if side == "LONG" else -1
+    return (exit_ - entry) * direction * quantity * multiplier
+
+
+class BrokerLayout:
+    """A broker file layout. Subclasses set the class attributes and read rows."""
+
+    name: ClassVar[str]  # the --format value
+    label: ClassVar[str]  # what a person calls it
+    signature: ClassVar[tuple[str, ...]]  # header columns that must all be present
+    has_account: ClassVar[bool] = True  # False: the account comes from the options
+    infer_multiplier: ClassVar[bool] = False  # MT5: contract size from the file's Profit
+
+    # -- detection -------------------------------------------------------------------------
+    @classmethod
+    def locate(cls, text_: str) -> tuple[int, list[str], list[tuple[int, list[str]]]] | None:
+        """The header row (line, names) and the rows after it, or None if this is not our layout."""
+        return find_header(csv_lines(text_), cls.signature)
+
+    @classmethod
+    def matches(cls, text_: str) -> bool:
+        return find_header(_head_rows(text_), cls.signature) is not None
+
+    # -- parsing ---------------------------------------------------------------------------
+    def parse(self, text_: str, options: BrokerOptions) -> BrokerParse:
+        result = BrokerParse(layout=self.name)
+        located = self.locate(text_)
+        if located is None:
+            result.errors.append(
+                BrokerIssue(1, "header", f"no {self.label} header found; it needs: {', '.join(self.signature)}")
+            )
+            return result
+        header_line, header, rest = located
+        if not self.has_account and not options.account.strip():
+            result.errors.append(
+                BrokerIssue(
+                    header_line,
+                    "account",
+                    f"{self.label} files have no account column: choose the account for this import "
+                    "(--account on the command line, the Account field in the admin)",
+                )
+            )
+            return result
+        self.parse_records(records(header, rest), options, result)
+        return result
+
+    def parse_records(self, rows: list[Record], options: BrokerOptions, result: BrokerParse) -> None:
+        raise NotImplementedError
+
+    # -- shared helpers --------------------------------------------------------------------
+    def account(self, record: Record, options: BrokerOptions, *columns: str) -> str:
+        if columns:
+            value = record.get(*(norm_header(c) for c in columns))
+            if value:
+                return value
+        if options.account.strip():
+            return options.account.strip()
+        raise RowProblem(columns[0] if columns else "account", "no account in the row and none chosen for the import")
+
+    def multiplier(self, symbol: str, options: BrokerOptions, stated: Decimal | None = None) -> Decimal:
+        """The stated multiplier (from the file) or the table's; an unknown future is a RowProblem."""
+        if stated is not None and stated > 0:
+            return stated
+        value, root = multiplier_for(symbol, options.multipliers)
+        if value is None:
+            raise RowProblem(
+                "symbol",
+                f"{symbol!r} is a futures contract with root {root!r}, which has no contract multiplier: "
+                f"add {root} under Contract multipliers in the admin, then import again",
+            )
+        return value
+
+
+def _head_rows(text_: str, limit: int = 80) -> list[tuple[int, list[str]]]:
+    """The first rows only: detection must not parse a 100k-row file per known layout."""
+    out = []
+    for item in csv_lines(text_):
+        out.append(item)
+        if len(out) >= limit:
+            break
+    return out
+
+
+class RoundTripLayout(BrokerLayout):
+    """One row is one closed trade (NinjaTrader Trades, TopstepX, Tradovate Performance, MT5...)."""
+
+    def read_trip(self, record: Record, options: BrokerOptions) -> Trip | None:
+        raise NotImplementedError
+
+    def parse_records(self, rows: list[Record], options: BrokerOptions, result: BrokerParse) -> None:
+        occurrences = Occurrences()
+        seen_ids: dict[tuple[str, str], int] = {}
+        for record in rows:
+            try:
+                trip = self.read_trip(record, options)
+                if trip is None:
+                    continue
+                multiplier = self._settle_multiplier(trip, options, result, record.line)
+            except RowProblem as problem:
+                result.errors.append(BrokerIssue(record.line, problem.field, problem.message))
+                continue
+            external_id = trip.external_id or occurrences(
+                content_id(
+                    self.name,
+                    trip.account,
+                    trip.symbol,
+                    trip.side,
+                    fmt_decimal(trip.quantity),
+                    fmt_datetime(trip.entry_time),
+                    fmt_datetime(trip.exit_time),
+                    fmt_decimal(trip.entry_price),
+                    fmt_decimal(trip.exit_price),
+                )
+            )
+            key = (trip.account, external_id)
+            if key in seen_ids:
+                # The broker's own id twice: the same trade exported twice (overlapping exports).
+                result.duplicates += 1
+                result.warnings.append(
+                    BrokerIssue(record.line, "id", f"trade {external_id} already read on line {seen_ids[key]}; skipped")
+                )
+                continue
+            seen_ids[key] = record.line
+            result.rows.append(
+                (
+                    record.line,
+                    canonical_row(
+                        external_id=external_id,
+                        account=trip.account,
+                        symbol=trip.symbol,
+                        side=trip.side,
+                        quantity=trip.quantity,
+                        entry_time=trip.entry_time,
+                        exit_time=trip.exit_time,
+                        entry_price=trip.entry_price,
+                        exit_price=trip.exit_price,
+                        fees=trip.fees,
+                        multiplier=multiplier,
+                    ),
+                )
+            )
+
+    def _settle_multiplier(self, trip: Trip, options: BrokerOptions, result: BrokerParse, line: int) -> Decimal:
+        """Pick the multiplier and check it against the P&L the broker printed, when it did."""
+        move = gross_pnl(trip.side, trip.quantity, trip.entry_price, trip.exit_price, Decimal(1))
+        if self.infer_multiplier and trip.multiplier is None:
+            value, _root = multiplier_for(trip.symbol.upper(), options.multipliers)
+            table = options.multipliers.get(trip.symbol.upper())
+            if table is not None:
+                value = Decimal(table)
+            elif trip.reported_pnl is not None and move != 0:
+                value = (trip.reported_pnl / move).quantize(Decimal("0.0001"))
+                if value <= 0:
+                    raise RowProblem("profit", f"profit {trip.reported_pnl} has the wrong sign for a {trip.side} trade")
+            elif value is None:
+                value = Decimal(1)
+            multiplier = value
+        else:
+            multiplier = self.multiplier(trip.symbol, options, trip.multiplier)
+        if trip.reported_pnl is not None:
+            gross = move * multiplier
+            tolerance = max(PNL_TOLERANCE, abs(gross) * Decimal("0.0005"))
+            matches_gross = abs(gross - trip.reported_pnl) <= tolerance
+            matches_net = abs(gross - trip.fees - trip.reported_pnl) <= tolerance
+            if not (matches_gross or matches_net):
+                _, root = multiplier_for(trip.symbol, options.multipliers)
+                hint = (
+                    f"check the contract multiplier of {root} under Contract multipliers"
+                    if root
+                    else "check the prices and quantity"
+                )
+                raise RowProblem(
+                    "profit",
+                    f"the file says P&L {fmt_decimal(trip.reported_pnl)}, but price move x quantity x multiplier "
+                    f"{fmt_decimal(multiplier)} gives {fmt_decimal(gross.quantize(Decimal('0.01')))}: {hint}",
+                )
+        return multiplier
+
+
+class ExecutionLayout(BrokerLayout):
+    """One row is one fill; fills are paired FIFO per account and symbol into round trips."""
+
+    def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences) -> Execution | None:
+        raise NotImplementedError
+
+    def parse_records(self, rows: list[Record], options: BrokerOptions, result: BrokerParse) -> None:
+        executions: list[Execution] = []
+        ids = Occurrences()
+        for record in rows:
+            try:
+                execution = self.read_execution(record, options, ids)
+            except RowProblem as problem:
+                result.errors.append(BrokerIssue(record.line, problem.field, problem.message))
+                continue
+            if execution is not None:
+                if execution.quantity <= 0:
+                    result.errors.append(BrokerIssue(record.line, "quantity", "quantity must be more than zero"))
+                    continue
+                executions.append(execution)
+        result.executions = len(executions)
+        if result.errors:
+            return
+        paired = pair_fifo(executions)
+        result.duplicates = len(paired.duplicates)
+        for dup in paired.duplicates:
+            result.warnings.append(
+                BrokerIssue(dup.line, "execution id", f"execution {dup.exec_id} appears twice in the file; kept once")
+            )
+        for execution, qty in paired.open_lots:
+            result.warnings.append(
+                BrokerIssue(
+                    execution.line,
+                    "position",
+                    f"{fmt_decimal(qty)} {execution.symbol} still open at the end of the file; "
+                    "not imported until a file with its closing fill arrives",
+                )
+            )
+        for execution, qty in paired.unmatched_closes:
+            result.warnings.append(
+                BrokerIssue(
+                    execution.line,
+                    "position",
+                    f"closing fill of {fmt_decimal(qty)} {execution.symbol} has no opening fill in this file "
+                    "(opened before it starts); not imported",
+                )
+            )
+        for trip in sorted(paired.trips, key=lambda t: (t.close_line, t.open_line)):
+            result.rows.append((trip.close_line, self._row(trip)))
+
+    @staticmethod
+    def _row(trip: RoundTrip) -> dict[str, str]:
+        return canonical_row(
+            external_id=trip.external_id,
+            account=trip.account,
+            symbol=trip.symbol,
+            side=trip.side,
+            quantity=trip.quantity,
+            entry_time=trip.entry_time,
+            exit_time=trip.exit_time,
+            entry_price=trip.entry_price,
+            exit_price=trip.exit_price,
+            fees=trip.fees,
+            multiplier=trip.multiplier,
+        )

@@ -1,0 +1,157 @@
+"""Layouts that ops staff saved in the admin (ImportLayout rows), as plain specs.
+
+Why specs and not ORM rows: parsing stays pure (tests and the command need no database); the
+service turns ImportLayout rows into LayoutSpec with ``post_mortem.selectors.brokers``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .base import (
+    BrokerOptions,
+    ExecutionLayout,
+    Occurrences,
+    RoundTripLayout,
+    RowProblem,
+    Trip,
+    money,
+    number,
+    text,
+    when,
+)
+from .executions import _fill, _qty, side_of
+from .parsing import Record, norm_header
+
+# canonical field -> meaning, for the mapping form and for messages
+ROUND_TRIP_FIELDS = {
+    "account": "account (optional: else the import's account)",
+    "external_id": "the broker's trade id (optional)",
+    "symbol": "symbol or contract",
+    "side": "Long/Short or Buy/Sell",
+    "quantity": "quantity",
+    "entry_time": "entry date-time",
+    "exit_time": "exit date-time",
+    "entry_price": "entry price",
+    "exit_price": "exit price",
+    "fees": "fees / commission (optional)",
+    "pnl": "the broker's P&L, checked against prices (optional)",
+}
+EXECUTION_FIELDS = {
+    "account": "account (optional)",
+    "exec_id": "the broker's execution id (optional)",
+    "symbol": "symbol or contract",
+    "side": "B/S/SS/BC or Buy/Sell",
+    "quantity": "quantity (sign ignored)",
+    "time": "date-time of the fill",
+    "price": "fill price",
+    "fees": "fees / commission (optional)",
+}
+REQUIRED = {
+    "round_trips": ("symbol", "side", "quantity", "entry_time", "exit_time", "entry_price", "exit_price"),
+    "executions": ("symbol", "side", "quantity", "time", "price"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutSpec:
+    """A saved mapping: name, the header columns that identify it, and field -> column."""
+
+    name: str
+    signature: tuple[str, ...]
+    mapping: dict[str, str]
+    kind: str = "round_trips"  # or "executions"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def mapping_problems(kind: str, mapping: dict[str, str], header: list[str] | None = None) -> list[str]:
+    """What is wrong with a mapping, in words (empty when it can be saved)."""
+    problems = []
+    if kind not in REQUIRED:
+        return [f"kind must be one of {', '.join(REQUIRED)}"]
+    known = ROUND_TRIP_FIELDS if kind == "round_trips" else EXECUTION_FIELDS
+    for key in mapping:
+        if key not in known:
+            problems.append(f"{key!r} is not a field of a {kind} layout")
+    for key in REQUIRED[kind]:
+        if not mapping.get(key):
+            problems.append(f"{key} must be mapped to a column")
+    if header is not None:
+        names = {norm_header(h) for h in header}
+        for key, column in mapping.items():
+            if column and norm_header(column) not in names:
+                problems.append(f"{key} is mapped to {column!r}, which is not a column of the sample")
+    return problems
+
+
+def build_layout(spec: LayoutSpec) -> type:
+    """A layout class for a saved spec, detected and parsed like the built-in ones."""
+    col = spec.mapping
+    base = RoundTripLayout if spec.kind == "round_trips" else ExecutionLayout
+
+    def get(record: Record, key: str, required: bool = True) -> str:
+        column = col.get(key, "")
+        if not column:
+            if required:
+                raise RowProblem(key, f"{key} is not mapped in layout {spec.name}")
+            return ""
+        return text(record, column, required=required)
+
+    def read_trip(self, record: Record, options: BrokerOptions) -> Trip:
+        side_word = get(record, "side").strip().upper()
+        if side_word in {"LONG", "L", "BUY", "B", "BOT"}:
+            side = "LONG"
+        elif side_word in {"SHORT", "SH", "SELL", "S", "SLD", "SS"}:
+            side = "SHORT"
+        else:
+            raise RowProblem(col["side"], f"{side_word!r} is not a side (expected Long or Short)")
+        quantity = abs(number(record, col["quantity"]))
+        if quantity == 0:
+            raise RowProblem(col["quantity"], "quantity must be more than zero")
+        return Trip(
+            account=self.account(record, options, *([col["account"]] if col.get("account") else [])),
+            symbol=get(record, "symbol"),
+            side=side,
+            quantity=quantity,
+            entry_time=when(record, col["entry_time"], options),
+            exit_time=when(record, col["exit_time"], options),
+            entry_price=number(record, col["entry_price"]),
+            exit_price=number(record, col["exit_price"]),
+            fees=abs(money(record, col["fees"], required=False)) if col.get("fees") else Decimal(0),
+            reported_pnl=money(record, col["pnl"]) if col.get("pnl") else None,
+            external_id=(f"{spec.name}-{get(record, 'external_id')}" if col.get("external_id") else ""),
+        )
+
+    def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences):
+        symbol = get(record, "symbol")
+        buy, effect = side_of(get(record, "side"), col["side"])
+        return _fill(
+            self,
+            record=record,
+            ids=ids,
+            account=self.account(record, options, *([col["account"]] if col.get("account") else [])),
+            symbol=symbol,
+            buy=buy,
+            quantity=_qty(record, col["quantity"]),
+            price=number(record, col["price"]),
+            time=when(record, col["time"], options),
+            fee=abs(money(record, col["fees"], required=False)) if col.get("fees") else Decimal(0),
+            exec_id=get(record, "exec_id", required=False),
+            multiplier=self.multiplier(symbol, options),
+            effect=effect,
+        )
+
+    attrs = {
+        "name": spec.name,
+        "label": f"saved layout {spec.name}",
+        "signature": tuple(spec.signature),
+        "has_account": bool(col.get("account")),
+        "__doc__": f"Saved column mapping {spec.name!r} ({spec.kind}).",
+    }
+    if base is RoundTripLayout:
+        attrs["read_trip"] = read_trip
+    else:
+        attrs["read_execution"] = read_execution
+    return type(f"Saved_{spec.name}", (base,), attrs)

@@ -1,0 +1,232 @@
+"""Golden files: each broker fixture must give exactly these round trips and this P&L.
+
+The expected numbers were worked out by hand from the fixture rows (see fixtures/brokers/README.md),
+not copied from the parser's output.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from post_mortem.importing.brokers import BrokerOptions, detect_layout, parse_broker_text
+from post_mortem.importing.brokers.parsing import parse_datetime
+from post_mortem.trade_math import derive_trade_numbers
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "brokers"
+OPTIONS = BrokerOptions(account="OPT-ACCT", session_date=date(2026, 7, 2))
+
+D = Decimal
+# (account, symbol, side, quantity, entry_price, exit_price, fees, multiplier)
+GOLDEN: dict[str, tuple[str, list[tuple], str, str]] = {
+    # file: (layout, trips, total gross, total fees)
+    "ninjatrader_trades.csv": (
+        "ninjatrader_trades",
+        [
+            ("Sim101", "MNQ SEP26", "LONG", "2", "20010.25", "20022.25", "1.24", "2"),
+            ("Sim101", "MNQ SEP26", "SHORT", "1", "20030.5", "20068.5", "0.62", "2"),
+            ("Sim101", "ES SEP26", "LONG", "1", "5400.25", "5410.75", "2.1", "50"),
+            ("Sim101", "AAPL", "LONG", "100", "190.5", "191.25", "1", "1"),
+        ],
+        "572",
+        "4.96",
+    ),
+    "topstepx.csv": (
+        "topstepx",
+        [
+            ("OPT-ACCT", "MNQU6", "LONG", "2", "20010.25", "20015.75", "1.48", "2"),
+            ("OPT-ACCT", "MESU6", "SHORT", "1", "5400.5", "5398", "0.74", "5"),
+            ("OPT-ACCT", "NQU6", "LONG", "3", "20000", "19990", "8.4", "20"),
+        ],
+        "-565.5",
+        "10.62",
+    ),
+    "tradovate_performance.csv": (
+        "tradovate_performance",
+        [
+            ("OPT-ACCT", "MNQU6", "LONG", "2", "20000", "20010.5", "0", "2"),
+            ("OPT-ACCT", "MNQU6", "SHORT", "1", "20030", "20050", "0", "2"),
+            ("OPT-ACCT", "ESU6", "LONG", "4", "5400", "5406", "0", "50"),
+            ("OPT-ACCT", "ESU6", "LONG", "2", "5410", "5406", "0", "50"),
+        ],
+        "802",
+        "0",
+    ),
+    "tradovate_positions.csv": (
+        "tradovate_positions",
+        [
+            ("APEX-1", "MNQU6", "LONG", "1", "20000.25", "20004.75", "0", "2"),
+            ("APEX-1", "MNQU6", "SHORT", "3", "20010", "20000", "0", "2"),
+            ("APEX-1", "CLQ6", "LONG", "1", "75.1", "74.85", "0", "1000"),
+        ],
+        "-181",
+        "0",
+    ),
+    "mt5.csv": (
+        "mt5",
+        [
+            ("OPT-ACCT", "EURUSD", "LONG", "1", "1.085", "1.0865", "7", "100000"),
+            ("OPT-ACCT", "XAUUSD", "SHORT", "0.5", "2350", "2340", "4.7", "100"),
+            ("OPT-ACCT", "US30", "LONG", "2", "39000", "38990", "0", "1"),
+        ],
+        "630",
+        "11.7",
+    ),
+    # The multi-section statement: 15 fills -> 8 round trips (scale-in, split closes, identical
+    # SPY fills, an option, a future), one fill still open (NVDA), one close opened earlier (MSFT).
+    # Its own "Profits and Losses" section says OVERALL P/L Day $477.50.
+    "thinkorswim_statement.csv": (
+        "thinkorswim",
+        [
+            ("12345678SCHW", "AAPL", "LONG", "100", "190.5", "191", "0.02", "1"),
+            ("12345678SCHW", "AAPL", "LONG", "50", "190", "191", "0.01", "1"),
+            ("12345678SCHW", "AAPL", "LONG", "50", "190", "189.5", "0.01", "1"),
+            ("12345678SCHW", "TSLA", "SHORT", "100", "250", "248", "0.02", "1"),
+            ("12345678SCHW", "/MESU26", "LONG", "2", "5400", "5405.25", "2.5", "5"),
+            ("12345678SCHW", "SPY", "LONG", "50", "540", "541", "0.01", "1"),
+            ("12345678SCHW", "SPY", "LONG", "50", "540", "541", "0.01", "1"),
+            ("12345678SCHW", "SPY 16 JAN 26 450 CALL", "LONG", "1", "5.1", "5.6", "1.3", "100"),
+        ],
+        "477.5",
+        "3.88",
+    ),
+    "tradenote.csv": (
+        "tradenote",
+        [
+            ("TR-01", "AMD", "LONG", "100", "150", "151", "1.02", "1"),
+            ("TR-01", "AMD", "LONG", "100", "150", "149.5", "1.02", "1"),
+            ("TR-01", "NFLX", "SHORT", "50", "600", "595", "0.5", "1"),
+        ],
+        "300",
+        "2.54",
+    ),
+    "ninjatrader_executions.csv": (
+        "ninjatrader_executions",
+        [
+            ("Sim101", "MNQ SEP26", "LONG", "1", "20000", "20010", "1.24", "2"),
+            ("Sim101", "MNQ SEP26", "LONG", "1", "20000", "20010", "1.24", "2"),
+            ("Sim101", "ES SEP26", "SHORT", "1", "5400", "5395", "2.1", "50"),
+            ("Sim101", "ES SEP26", "SHORT", "1", "5400", "5402", "2.1", "50"),
+        ],
+        "190",
+        "6.68",
+    ),
+    "ibkr_flex.csv": (
+        "ibkr_flex",
+        [
+            ("U1234567", "MSFT", "LONG", "100", "420", "421.5", "2", "1"),
+            ("U1234567", "MNQU6", "SHORT", "1", "20000", "19990", "1.24", "2"),
+            ("U7654321", "AAPL", "LONG", "10", "190", "189", "0.7", "1"),
+        ],
+        "160",
+        "3.94",
+    ),
+    "das_trades.csv": (
+        "das",
+        [
+            ("DAS-01", "TSLA", "LONG", "50", "250", "251", "0", "1"),
+            ("DAS-01", "TSLA", "LONG", "50", "250", "252", "0", "1"),
+            ("DAS-01", "QQQ", "SHORT", "200", "480", "479.5", "0", "1"),
+        ],
+        "250",
+        "0",
+    ),
+    # Newest first, and a sell of 150 against a long of 100: closes it and opens a short of 50.
+    "tradervue.csv": (
+        "tradervue",
+        [
+            ("OPT-ACCT", "NVDA", "LONG", "100", "120", "121", "2.02", "1"),
+            ("OPT-ACCT", "NVDA", "SHORT", "50", "121", "120.5", "1.01", "1"),
+        ],
+        "125",
+        "3.03",
+    ),
+}
+
+
+def _key(row: dict[str, str]) -> tuple:
+    return tuple(
+        row[k] for k in ("account", "symbol", "side", "quantity", "entry_price", "exit_price", "fees", "multiplier")
+    )
+
+
+def _parse(name: str):
+    text = (FIXTURES / name).read_text(encoding="utf-8-sig")
+    layout = detect_layout(text)
+    return layout, parse_broker_text(text, layout=layout, options=OPTIONS) if layout else None
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_golden_file(name: str) -> None:
+    expected_layout, trips, gross_total, fee_total = GOLDEN[name]
+    layout, parsed = _parse(name)
+    assert layout == expected_layout
+    assert parsed.errors == []
+    assert sorted(_key(row) for _line, row in parsed.rows) == sorted(trips)
+    gross = D(0)
+    net = D(0)
+    for _line, row in parsed.rows:
+        numbers = derive_trade_numbers(
+            side=row["side"],
+            quantity=D(row["quantity"]),
+            entry_price=D(row["entry_price"]),
+            exit_price=D(row["exit_price"]),
+            fees=D(row["fees"]),
+            stop_price=None,
+            multiplier=D(row["multiplier"]),
+            entry_time=parse_datetime(row["entry_time"]),
+            exit_time=parse_datetime(row["exit_time"]),
+        )
+        assert numbers.holding_minutes >= 0
+        gross += numbers.gross_pnl
+        net += numbers.net_pnl
+    assert gross == D(gross_total)
+    assert net == D(gross_total) - D(fee_total)
+    # every round trip has its own external id, and ids are stable (a second parse gives the same)
+    ids = [row["external_id"] for _line, row in parsed.rows]
+    assert len(set(ids)) == len(ids)
+    _layout, again = _parse(name)
+    assert [row["external_id"] for _line, row in again.rows] == ids
+
+
+def test_thinkorswim_reports_what_it_could_not_pair() -> None:
+    _layout, parsed = _parse("thinkorswim_statement.csv")
+    messages = {(w.line, w.field): w.message for w in parsed.warnings}
+    assert "5 NVDA still open" in messages[(35, "position")]
+    assert "10 MSFT has no opening fill" in messages[(48, "position")]
+    assert parsed.executions == 15
+
+
+def test_thinkorswim_entry_and_exit_times_and_lines() -> None:
+    _layout, parsed = _parse("thinkorswim_statement.csv")
+    by_key = {(_key(row)[1], row["entry_price"], row["exit_price"]): (line, row) for line, row in parsed.rows}
+    line, row = by_key[("AAPL", "190.5", "191")]
+    assert row["entry_time"] == "2026-07-02T09:31:05"
+    assert row["exit_time"] == "2026-07-02T10:15:00"
+    assert line == 46  # the closing fill's line in the statement
+
+
+def test_ninjatrader_executions_drops_the_repeated_execution_id_only() -> None:
+    _layout, parsed = _parse("ninjatrader_executions.csv")
+    assert parsed.duplicates == 1
+    assert [(w.line, w.field) for w in parsed.warnings] == [(5, "execution id")]
+    # the two identical MNQ fills (same time, price, qty; ids a1f0c3/a1f0c4) are two trades
+    ids = sorted(row["external_id"] for _line, row in parsed.rows if row["symbol"] == "MNQ SEP26")
+    assert ids == ["nt-a1f0c3~nt-a1f0c5", "nt-a1f0c4~nt-a1f0c5"]
+
+
+def test_tradovate_performance_ids_match_fifo_pairing_of_the_same_fills() -> None:
+    _layout, parsed = _parse("tradovate_performance.csv")
+    ids = sorted(row["external_id"] for _line, row in parsed.rows)
+    # a short is opened by its sell fill: the id starts with the opening fill
+    assert ids == ["310001~310002", "310003~310004", "310005~310006", "310007~310008"]
+
+
+def test_topstepx_keeps_the_utc_offset_and_ids() -> None:
+    _layout, parsed = _parse("topstepx.csv")
+    first = parsed.rows[0][1]
+    assert first["external_id"] == "tsx-90001"
+    assert first["entry_time"] == "2026-07-02T13:12:05.117000+00:00"
