@@ -1,22 +1,437 @@
-"""Admin for Recommendation,ImpactAssessment,Experiment."""
+"""Admin for the feedback loop: Recommendation (tracking + audited history), ImpactAssessment,
+Experiment, plus two custom pages: the prioritisation dashboard and the recommendation audit log.
 
-from django.contrib import admin
+Every status change goes through ``post_mortem.services.recommendations`` (via a small form page
+that asks for the date, notes and a change reason), so the admin, the API and the analysis page
+write the same audited history. History is read-only here: no revert, no edits.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.decorators import action, display
+from unfold.widgets import (
+    UnfoldAdminSelectWidget,
+    UnfoldAdminSingleDateWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
 
-from post_mortem.models import Experiment, ImpactAssessment, Recommendation
+from post_mortem.models import (
+    AssessmentStatus,
+    Experiment,
+    ImpactAssessment,
+    ImplementationStatus,
+    Recommendation,
+)
+from post_mortem.models.choices import IMPLEMENTATION_STATUS_COLORS
+from post_mortem.selectors.feedback import (
+    experiment_results,
+    history_entries,
+    history_queryset,
+    prioritisation,
+    rolling_expectancy_chart,
+)
+from post_mortem.services.recommendations import (
+    MAX_REASON_LENGTH,
+    recommendation_bulk_set_status,
+    recommendation_set_status,
+)
+
+AUDIT_PAGE_SIZE = 50
+
+
+class StatusChangeForm(forms.Form):
+    """Status, date, notes and the reason that goes into the audit history."""
+
+    status = forms.ChoiceField(choices=ImplementationStatus.choices, widget=UnfoldAdminSelectWidget)
+    implementation_date = forms.DateField(
+        required=False,
+        widget=UnfoldAdminSingleDateWidget,
+        help_text="Implemented only. Empty = today (desk timezone). Never in the future.",
+    )
+    notes = forms.CharField(required=False, widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}))
+    reason = forms.CharField(
+        max_length=MAX_REASON_LENGTH,
+        widget=UnfoldAdminTextInputWidget,
+        help_text="Why the status changes; kept in the audit history.",
+    )
+
+    def apply(self, *, user, recommendation=None, queryset=None) -> bool:
+        """Call the service; service errors land on the form field they name."""
+        data = self.cleaned_data
+        kwargs = {
+            "status": data["status"],
+            "implementation_date": data.get("implementation_date"),
+            "reason": data["reason"],
+            "user": user,
+        }
+        try:
+            if recommendation is not None:
+                recommendation_set_status(recommendation=recommendation, notes=data.get("notes"), **kwargs)
+            else:
+                # Bulk: empty notes keep each row's own notes.
+                recommendation_bulk_set_status(recommendations=queryset, notes=data.get("notes") or None, **kwargs)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+            return False
+        return True
+
+
+def _status_label(status: str) -> tuple[str, str]:
+    return status, ImplementationStatus(status).label if status in ImplementationStatus.values else status
 
 
 @admin.register(Recommendation)
 class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
-    pass
+    list_display = [
+        "id",
+        "short_text",
+        "area",
+        "type_code",
+        "status_badge",
+        "implementation_date",
+        "expected_impact_r",
+        "impact_score",
+        "source",
+    ]
+    list_display_links = ["id", "short_text"]
+    list_filter = [
+        "implementation_status",
+        "area",
+        "type_code",
+        "source",
+        ("implementation_date", RangeDateFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["text", "type_code", "notes"]
+    list_select_related = ["plan"]
+    readonly_fields = [
+        "implementation_status",
+        "implementation_date",
+        "notes",
+        "status_changed_at",
+        "impact_score",
+        "analysis",
+        "plan",
+        "pattern",
+        "source",
+        "evidence",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["text", "area", "type_code", "expected_impact", "expected_impact_r"]}),
+        (
+            "Tracking (change with “Set status”)",
+            {"fields": ["implementation_status", "implementation_date", "notes", "status_changed_at", "impact_score"]},
+        ),
+        ("Targeting", {"fields": ["segment", "scope_accounts"]}),
+        ("Origin", {"fields": ["source", "analysis", "plan", "pattern", "evidence", "created_at", "updated_at"]}),
+    ]
+    actions = ["bulk_set_status"]
+    actions_row = ["row_set_status"]
+    actions_detail = ["detail_set_status"]
+    history_list_display = ["implementation_status", "implementation_date", "history_change_reason"]
+
+    @display(description="Recommendation")
+    def short_text(self, obj: Recommendation) -> str:
+        return obj.text[:90]
+
+    @display(description="Status", label=IMPLEMENTATION_STATUS_COLORS)
+    def status_badge(self, obj: Recommendation) -> tuple[str, str]:
+        return _status_label(obj.implementation_status)
+
+    # --- history is an audit trail: readable, never editable or revertible ------------------
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def has_change_history_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied("History is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # --- status changes ---------------------------------------------------------------------
+
+    @action(description="Set status", icon="task_alt", permissions=["change"])
+    def row_set_status(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return HttpResponseRedirect(reverse("admin:post_mortem_recommendation_set_status", args=[object_id]))
+
+    @action(description="Set status", icon="task_alt", permissions=["change"])
+    def detail_set_status(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return HttpResponseRedirect(reverse("admin:post_mortem_recommendation_set_status", args=[object_id]))
+
+    @action(description="Set status of selected recommendations", permissions=["change"])
+    def bulk_set_status(self, request: HttpRequest, queryset):
+        """Intermediate page like delete_selected: show the form, act on its POST."""
+        form = StatusChangeForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            count = queryset.count()
+            if form.apply(user=request.user, queryset=queryset):
+                self.message_user(request, f"Status set on {count} recommendation(s).", messages.SUCCESS)
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Set status of selected recommendations",
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "bulk": True,
+        }
+        return TemplateResponse(request, "admin_ext/feedback/set_status.html", context)
+
+    def set_status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        rec = get_object_or_404(Recommendation, pk=object_id)
+        if not self.has_change_permission(request, rec):
+            raise PermissionDenied
+        initial = {
+            "status": rec.implementation_status,
+            "implementation_date": rec.implementation_date,
+            "notes": rec.notes,
+        }
+        form = StatusChangeForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid() and form.apply(user=request.user, recommendation=rec):
+            self.message_user(request, f"Status of “{rec}” saved.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:post_mortem_recommendation_change", args=[rec.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Set status: {rec.text[:60]}",
+            "opts": self.model._meta,
+            "original": rec,
+            "form": form,
+            "bulk": False,
+        }
+        return TemplateResponse(request, "admin_ext/feedback/set_status.html", context)
+
+    # --- custom pages -----------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("prioritisation/", wrap(self.prioritisation_view), name="post_mortem_recommendation_prioritisation"),
+            path("audit/", wrap(self.audit_view), name="post_mortem_recommendation_audit"),
+            path(
+                "<path:object_id>/set-status/",
+                wrap(self.set_status_view),
+                name="post_mortem_recommendation_set_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def prioritisation_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        area = request.GET.get("area") or None
+        type_code = request.GET.get("type") or None
+        status = request.GET.get("status") or None
+        if status not in (None, *ImplementationStatus.values):
+            status = None
+        sort = request.GET.get("sort") if request.GET.get("sort") in ("impact", "roi", "recent") else "impact"
+        data = prioritisation(area=area, type_code=type_code, status=status, sort=sort)
+        chart = rolling_expectancy_chart()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Prioritisation",
+            "opts": self.model._meta,
+            "data": data,
+            "chart_json": json.dumps({"labels": chart["labels"], "datasets": chart["datasets"]}),
+            "implementations": chart["implementations"],
+            "filters": {"area": area or "", "type": type_code or "", "status": status or "", "sort": sort},
+            "statuses": ImplementationStatus.choices,
+            "status_colors": IMPLEMENTATION_STATUS_COLORS,
+        }
+        return TemplateResponse(request, "admin_ext/feedback/prioritisation.html", context)
+
+    def audit_view(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not (user.has_perm("post_mortem.view_historicalrecommendation") or self.has_view_permission(request)):
+            raise PermissionDenied
+        qs = history_queryset()
+        who = request.GET.get("user", "").strip()
+        rec_id = request.GET.get("recommendation", "").strip()
+        if who:
+            qs = qs.filter(history_user__username=who)
+        if rec_id.isdigit():
+            qs = qs.filter(id=int(rec_id))
+        page = Paginator(qs, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Recommendation history",
+            "opts": self.model._meta,
+            "entries": history_entries(list(page.object_list)),
+            "page": page,
+            "filters": {"user": who, "recommendation": rec_id},
+        }
+        return TemplateResponse(request, "admin_ext/feedback/audit.html", context)
 
 
 @admin.register(ImpactAssessment)
 class ImpactAssessmentAdmin(ModelAdmin):
-    pass
+    list_display = [
+        "id",
+        "recommendation_link",
+        "status_badge",
+        "n_before",
+        "n_after",
+        "effect_ci",
+        "p_value",
+        "q_value",
+        "significant_badge",
+        "roi",
+        "measured_at",
+    ]
+    list_filter = ["status", "significant", ("measured_at", RangeDateFilter)]
+    list_filter_submit = True
+    list_select_related = ["recommendation"]
+    search_fields = ["recommendation__text"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # assessments come from measure_impact, never typed in
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @display(description="Recommendation")
+    def recommendation_link(self, obj: ImpactAssessment) -> str:
+        url = reverse("admin:post_mortem_recommendation_change", args=[obj.recommendation_id])
+        return format_html('<a href="{}">#{} {}</a>', url, obj.recommendation_id, obj.recommendation.text[:50])
+
+    @display(
+        description="Status",
+        label={AssessmentStatus.MEASURED: "success", AssessmentStatus.INSUFFICIENT: "warning"},
+    )
+    def status_badge(self, obj: ImpactAssessment) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    @display(description="Effect (R/trade) [95% CI]")
+    def effect_ci(self, obj: ImpactAssessment) -> str:
+        if obj.effect is None:
+            return obj.message or "—"
+        return f"{obj.effect:+.3f} [{obj.ci_low:+.3f}, {obj.ci_high:+.3f}]"
+
+    @display(description="Significant", label={"yes": "success", "no": "info"})
+    def significant_badge(self, obj: ImpactAssessment) -> str:
+        return "yes" if obj.significant else "no"
+
+    @display(description="ROI $/month [95% CI]")
+    def roi(self, obj: ImpactAssessment) -> str:
+        if obj.roi_per_month is None:
+            return "—"
+        return f"{obj.roi_per_month:+,.0f} [{obj.roi_ci_low:+,.0f}, {obj.roi_ci_high:+,.0f}]"
+
+
+class ExperimentForm(forms.ModelForm):
+    class Meta:
+        model = Experiment
+        fields = [
+            "name",
+            "hypothesis",
+            "recommendation",
+            "metric",
+            "treatment",
+            "control",
+            "start",
+            "end",
+            "min_sample",
+        ]
+
+    def clean(self):
+        from post_mortem.services.experiments import experiment_validate
+
+        cleaned = super().clean()
+        if self.instance.pk is None and not self.errors:
+            try:
+                cleaned["treatment"], cleaned["control"] = experiment_validate(
+                    metric=cleaned.get("metric"),
+                    treatment=cleaned.get("treatment"),
+                    control=cleaned.get("control"),
+                    start=cleaned.get("start"),
+                    end=cleaned.get("end"),
+                    min_sample=cleaned.get("min_sample"),
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return cleaned
 
 
 @admin.register(Experiment)
 class ExperimentAdmin(ModelAdmin):
-    pass
+    """Metric, groups, dates and minimum sample are read-only once created (pre-registration)."""
+
+    form = ExperimentForm
+    list_display = ["name", "metric", "groups", "start", "end", "phase_badge", "created_by"]
+    list_filter = ["metric"]
+    list_filter_submit = True
+    search_fields = ["name", "hypothesis"]
+    change_form_after_template = "admin_ext/feedback/experiment_results.html"
+    PREREGISTERED = ["metric", "treatment", "control", "start", "end", "min_sample"]
+
+    def get_readonly_fields(self, request, obj=None):
+        ro = ["created_by", "created_at"]
+        return ro + self.PREREGISTERED if obj is not None else ro
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            from post_mortem.services.experiments import experiment_create
+
+            created = experiment_create(
+                name=obj.name,
+                hypothesis=obj.hypothesis,
+                metric=obj.metric,
+                treatment=obj.treatment,
+                control=obj.control,
+                start=obj.start,
+                end=obj.end,
+                min_sample=obj.min_sample,
+                recommendation=obj.recommendation,
+                user=request.user,
+            )
+            obj.pk = created.pk
+            obj.created_by = created.created_by
+            obj.created_at = created.created_at
+            return
+        super().save_model(request, obj, form, change)
+
+    @display(description="Treatment vs control")
+    def groups(self, obj: Experiment) -> str:
+        return f"{json.dumps(obj.treatment)} vs {json.dumps(obj.control)}"
+
+    @display(description="Phase", label={"running": "warning", "finished": "success", "planned": "info"})
+    def phase_badge(self, obj: Experiment) -> str:
+        from post_mortem.services.recommendations import desk_today
+
+        today = desk_today()
+        return "planned" if today < obj.start else ("running" if today <= obj.end else "finished")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            results = experiment_results(experiment=obj)
+            extra_context["experiment_results"] = results
+            extra_context["experiment_chart_json"] = json.dumps(results["chart"])
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -31,20 +31,16 @@ def clean_group(value: Any, *, field: str) -> dict[str, list[str]]:
     return {key: sorted({n.strip() for n in names})}
 
 
-def experiment_create(
+def experiment_validate(
     *,
-    name: str,
     metric: str,
-    treatment: dict[str, Any],
-    control: dict[str, Any],
-    start: dt.date,
-    end: dt.date,
-    hypothesis: str = "",
-    min_sample: int = 30,
-    recommendation: Recommendation | None = None,
-    user: AbstractBaseUser | AnonymousUser | None = None,
-) -> Experiment:
-    """Register an experiment. Raises ValidationError naming the field on bad input.
+    treatment: Any,
+    control: Any,
+    start: dt.date | None,
+    end: dt.date | None,
+    min_sample: int | None,
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Check the pre-registered fields; return the normalised groups. Errors name the field.
 
     Treatment and control must not share an account or tag of the same kind: a trade counted in
     both groups would shrink the difference towards zero.
@@ -63,6 +59,30 @@ def experiment_create(
         raise ValidationError({"end": "The end date must be after the start date."})
     if min_sample is None or min_sample < 2:
         raise ValidationError({"min_sample": "Must be at least 2."})
+    return t, c
+
+
+def experiment_create(
+    *,
+    name: str,
+    metric: str,
+    treatment: dict[str, Any],
+    control: dict[str, Any],
+    start: dt.date,
+    end: dt.date,
+    hypothesis: str = "",
+    min_sample: int = 30,
+    recommendation: Recommendation | None = None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> Experiment:
+    """Register an experiment. Raises ValidationError naming the field on bad input.
+
+    Treatment and control must not share an account or tag of the same kind: a trade counted in
+    both groups would shrink the difference towards zero.
+    """
+    t, c = experiment_validate(
+        metric=metric, treatment=treatment, control=control, start=start, end=end, min_sample=min_sample
+    )
     experiment = Experiment(
         name=(name or "").strip(),
         hypothesis=hypothesis or "",
