@@ -138,6 +138,8 @@ USE_I18N = True
 USE_TZ = True
 # The desk's own timezone: hour-of-day and weekday segments are read in it.
 DESK_TIMEZONE = os.environ.get("DESK_TIMEZONE", "America/New_York")
+# "After a loss" segment: entered within this many minutes of a losing exit on the same account.
+AFTER_LOSS_MINUTES = float(os.environ.get("AFTER_LOSS_MINUTES", "30"))
 
 # --- Static -------------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -173,7 +175,9 @@ Q_CLUSTER = {
     "timeout": int(os.environ.get("Q_TIMEOUT", "1800")),
     "retry": int(os.environ.get("Q_RETRY", "1860")),  # must exceed timeout
     "max_attempts": int(os.environ.get("Q_MAX_ATTEMPTS", "3")),
-    "queue_limit": 50,
+    # Tasks one cluster prefetches from the broker: small when several clusters share a queue, so
+    # work spreads across them and a killed cluster strands few tasks.
+    "queue_limit": int(os.environ.get("Q_QUEUE_LIMIT", "50")),
     "bulk": 10,
     "catch_up": False,
     "sync": Q_SYNC,

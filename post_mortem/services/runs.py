@@ -36,7 +36,8 @@ OPEN_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 # The django-q2 task that works one chunk of a run, by run kind. The recovery sweep re-enqueues
 # it for chunks whose task was lost (a killed worker, a Redis broker that does not redeliver).
-# Each task is called with the chunk id as its only positional argument.
+# Each task is called with the chunk id as its only positional argument. A run can name its own
+# task in params["chunk_task"] (dotted path), which wins over this table.
 CHUNK_TASKS: dict[str, str] = {}
 
 
@@ -245,9 +246,9 @@ def enqueue_after_commit(func: str, *args: Any, task_name: str | None = None, **
     transaction.on_commit(lambda: async_task(func, *args, **kwargs, **({"q_options": options} if options else {})))
 
 
-def _chunk_task_enqueue(*, kind: str, chunk_id: int) -> bool:
-    """Enqueue the chunk task of a run kind after commit; False when no task is registered."""
-    func = CHUNK_TASKS.get(kind)
+def _chunk_task_enqueue(*, kind: str, params: dict[str, Any] | None, chunk_id: int) -> bool:
+    """Enqueue the chunk task of a run after commit; False when no task is known for it."""
+    func = (params or {}).get("chunk_task") or CHUNK_TASKS.get(kind)
     if not func:
         logger.warning("no chunk task registered for run kind %s; chunk %s waits for a manual retry", kind, chunk_id)
         return False
@@ -278,7 +279,9 @@ def run_recover_stale_chunks(*, run_id: int | None = None) -> dict[str, int]:
     touched_runs: set[int] = set()
 
     stale_running = chunks.filter(status=ChunkStatus.RUNNING, claimed_at__lt=stale_before)
-    for chunk in stale_running.select_related("run").only("pk", "attempts", "payload", "run__kind", "run_id"):
+    for chunk in stale_running.select_related("run").only(
+        "pk", "attempts", "payload", "run__kind", "run__params", "run_id"
+    ):
         with transaction.atomic():
             still_stale = RunChunk.objects.filter(
                 pk=chunk.pk, status=ChunkStatus.RUNNING, attempts=chunk.attempts, claimed_at__lt=stale_before
@@ -294,7 +297,7 @@ def run_recover_stale_chunks(*, run_id: int | None = None) -> dict[str, int]:
             elif still_stale.update(
                 status=ChunkStatus.QUEUED, claimed_by="", claimed_at=now, error="lease expired: worker presumed dead"
             ):
-                _chunk_task_enqueue(kind=chunk.run.kind, chunk_id=chunk.pk)
+                _chunk_task_enqueue(kind=chunk.run.kind, params=chunk.run.params, chunk_id=chunk.pk)
                 counts["requeued"] += 1
 
     # Runs with queued work but no claim within a lease: their queued tasks are gone.
@@ -303,11 +306,11 @@ def run_recover_stale_chunks(*, run_id: int | None = None) -> dict[str, int]:
         chunks.filter(status=ChunkStatus.QUEUED)
         .filter(Q(claimed_at__lt=stale_before) | Q(claimed_at__isnull=True, run__created_at__lt=stale_before))
         .exclude(Exists(recently_claimed))
-        .values_list("pk", "run__kind")
+        .values_list("pk", "run__kind", "run__params")
     )
-    for chunk_id, kind in lost:
+    for chunk_id, kind, params in lost:
         if RunChunk.objects.filter(pk=chunk_id, status=ChunkStatus.QUEUED).update(claimed_at=now):
-            _chunk_task_enqueue(kind=kind, chunk_id=chunk_id)
+            _chunk_task_enqueue(kind=kind, params=params, chunk_id=chunk_id)
             counts["reenqueued"] += 1
 
     for touched in touched_runs:
