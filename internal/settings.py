@@ -291,6 +291,12 @@ UNFOLD = {
                 "title": _("Overview"),
                 "items": [
                     {"title": _("Dashboard"), "icon": "dashboard", "link": reverse_lazy("admin:index")},
+                    {
+                        "title": _("Prioritisation"),
+                        "icon": "leaderboard",
+                        "link": reverse_lazy("admin:post_mortem_recommendation_prioritisation"),
+                        "permission": _can_view("recommendation"),
+                    },
                 ],
             },
             {
@@ -326,6 +332,12 @@ UNFOLD = {
                 "title": _("Audit"),
                 "separator": True,
                 "items": [
+                    {
+                        "title": _("Recommendation history"),
+                        "icon": "history",
+                        "link": reverse_lazy("admin:post_mortem_recommendation_audit"),
+                        "permission": _can_view("recommendation"),
+                    },
                     {
                         "title": _("Users"),
                         "icon": "person",
