@@ -36,6 +36,34 @@ class BoundedIntFilter(df.Filter):
     field_class = forms.IntegerField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0, yes/no); anything else is an error instead of "no filter"."""
+
+    widget = forms.TextInput  # the select widget would turn an unknown value into None
+
+    TRUE = frozenset({"true", "1", "yes", "on"})
+    FALSE = frozenset({"false", "0", "no", "off"})
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(f"Use true or false, got {str(value)[:40]!r}.", code="invalid")
+
+    def validate(self, value) -> None:
+        return None
+
+
+class StrictBooleanFilter(df.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 def _day_start(value: dt.date) -> dt.datetime:
     return dt.datetime.combine(value, dt.time.min, tzinfo=dt.UTC)
 
@@ -75,7 +103,7 @@ class TradeFilter(UtcDateRangeMixin, df.FilterSet):
         field_name="entry_time", method="filter_date_to", help_text="Entered on or before this UTC date."
     )
     import_batch = IdFilter(field_name="import_batch_id", help_text="Id of the import batch.")
-    analyzed = df.BooleanFilter(
+    analyzed = StrictBooleanFilter(
         field_name="analysis",
         lookup_expr="isnull",
         exclude=True,
@@ -112,7 +140,7 @@ class PatternFilter(df.FilterSet):
     pattern_type = df.CharFilter(field_name="pattern_type")
     category = df.CharFilter(field_name="category")
     factor = df.CharFilter(field_name="factor")
-    significant = df.BooleanFilter(field_name="significant")
+    significant = StrictBooleanFilter(field_name="significant")
     max_q = df.NumberFilter(field_name="q_value", lookup_expr="lte", help_text="q-value <= this.")
     run = IdFilter(field_name="run_id")
 

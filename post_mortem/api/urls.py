@@ -1,6 +1,6 @@
 """Routes of the REST API under /api/post-mortem/."""
 
-from django.urls import path
+from django.urls import path, register_converter
 from rest_framework.routers import DefaultRouter
 
 from .feedback import routes as feedback_routes
@@ -8,6 +8,24 @@ from .views.analyses import AnalysisBatchView, AnalysisDetailView, AnalysisListV
 from .views.patterns import ImprovementPlanViewSet, PatternViewSet
 from .views.runs import RunViewSet
 from .views.trades import TradeViewSet
+
+
+class DatabaseIdConverter:
+    """A positive id that fits a 64-bit column; larger numbers do not match (404, not an overflow)."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 0 < number < 2**63:
+            raise ValueError(value)
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(DatabaseIdConverter, "dbid")
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -21,6 +39,6 @@ for prefix, viewset, basename in feedback_routes:
 urlpatterns = [
     path("analyses/", AnalysisListView.as_view(), name="analysis-list"),
     path("analyses/batch/", AnalysisBatchView.as_view(), name="analysis-batch"),
-    path("analyses/<int:trade_id>/", AnalysisDetailView.as_view(), name="analysis-detail"),
+    path("analyses/<dbid:trade_id>/", AnalysisDetailView.as_view(), name="analysis-detail"),
     *router.urls,
 ]

@@ -7,6 +7,7 @@ after commit. The answer carries the run id to poll at runs/<id>/.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 
 from ...models import JobRun, Trade, TradeAnalysis
 from ...selectors import api as selectors
+from ...services.analyses import analysis_run_start
 from ..filters import AnalysisFilter, StrictOrderingFilter
 from ..pagination import FastCountPagination
 from ..permissions import DeskModelPermissions, ReanalysePermission
@@ -40,15 +42,14 @@ QUEUED = OpenApiResponse(RunQueuedSerializer, description="Queued: poll the run'
 
 def _start_run(*, request: Request, trade_ids: list[int], engine: str | None, use_batches: bool = False) -> Response:
     """Create the run through the analysis service; a refusal by the service is a 400, nothing written."""
-    from ...services.analyses import analysis_run_start
-
     try:
         with transaction.atomic():
             run: JobRun = analysis_run_start(
                 trade_ids=trade_ids, engine=engine, requested_by=request.user, use_batches=use_batches
             )
-    except ValueError as exc:
-        raise ValidationError({"engine" if engine else "non_field_errors": [str(exc)]}) from exc
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        raise ValidationError(detail) from exc
     body = {
         "run": run.pk,
         "kind": run.kind,
