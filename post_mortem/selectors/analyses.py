@@ -69,7 +69,9 @@ def analysis_facts_for(*, trade_ids: Sequence[int]) -> dict[int, dict[str, Any]]
     accounts = list(targets.order_by().values_list("account", flat=True).distinct())
     history = Trade.objects.filter(account__in=accounts, entry_time__lte=span["last_entry"])
     frame = load_trade_frame(history)
-    context = compute_context(frame, desk_tz=settings.DESK_TIMEZONE)
+    context = compute_context(
+        frame, desk_tz=settings.DESK_TIMEZONE, after_loss_minutes=getattr(settings, "AFTER_LOSS_MINUTES", 30)
+    )
     wanted = np.isin(frame.id, np.array(ids, dtype=np.int64))
     positions = np.flatnonzero(wanted)
     facts = compute_facts(frame, context, bars_for_trades(targets), positions=positions)
