@@ -45,10 +45,10 @@ def test_key_values_come_back_typed_and_missing_keys_are_none():
     a = _analysis({"trend_atr": 1.25, "atr_ratio": 0.8})
     b = _analysis({"trend_atr": -0.5})  # atr_ratio missing
     c = _analysis({"trend_atr": None, "atr_ratio": 2})  # explicit JSON null, integer
-    rows = dict(
-        (pk, (trend, ratio))
+    rows = {
+        pk: (trend, ratio)
         for pk, trend, ratio in TradeAnalysis.objects.values_list("pk", "facts__trend_atr", "facts__atr_ratio")
-    )
+    }
     assert rows[a.pk] == (1.25, 0.8)
     assert rows[b.pk] == (-0.5, None)
     assert rows[c.pk] == (None, 2)
