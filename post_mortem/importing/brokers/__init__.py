@@ -1,10 +1,12 @@
 """Broker and platform exports: layout detection, parsing, FIFO pairing, futures multipliers.
 
-The public surface is the registry (detect_layout, parse_broker_text, unknown_layout_message) and
-BrokerOptions / BrokerParse; everything returns canonical text rows for the canonical validator.
+The public surface is the registry (detect_layout, parse_broker_text, unknown_layout_message),
+BrokerOptions / BrokerParse, and the pipeline bridge (convert_file_text, convert_to_canonical);
+everything returns canonical text rows for the one canonical validator.
 """
 
 from .base import BrokerIssue, BrokerOptions, BrokerParse
+from .convert import convert_file_text, convert_to_canonical
 from .custom import LayoutSpec
 from .registry import LAYOUT_NAMES, detect_layout, parse_broker_text, unknown_layout_message
 
@@ -14,6 +16,8 @@ __all__ = [
     "BrokerOptions",
     "BrokerParse",
     "LayoutSpec",
+    "convert_file_text",
+    "convert_to_canonical",
     "detect_layout",
     "parse_broker_text",
     "unknown_layout_message",
