@@ -183,3 +183,27 @@ def test_run_retry_replaces_assessments_and_schedule_is_idempotent():
     impact_schedule_ensure()
     impact_schedule_ensure()
     assert Schedule.objects.filter(func="post_mortem.tasks.impact.impact_daily_task").count() == 1
+
+
+@pytest.mark.django_db
+def test_targeted_segment_share_and_expectancy_use_the_miner_definition():
+    # 12 trades a day, 25 minutes apart, exits 5 minutes after entry: the next entry is 20 minutes
+    # after a losing exit whenever the previous trade lost, i.e. an "after_loss=true" trade.
+    _two_windows("DESK-A", before_r=0.0, after_r=0.3, seed=51, per_day=12)
+    rec = _implemented(segment={"factor": "after_loss", "value": True})
+    [a] = impact_measure(recommendations=[rec], as_of=AS_OF, n_boot=300)
+    seg = a.details["segment"]
+    assert "segment_note" not in a.details
+    for side in ("before", "after"):
+        assert 0.2 < seg[side]["share"] < 0.8
+        assert seg[side]["n"] == round(seg[side]["share"] * (a.n_before if side == "before" else a.n_after))
+        assert seg[side]["expectancy"] is not None
+
+
+@pytest.mark.django_db
+def test_unknown_segment_factor_is_reported_not_fatal():
+    _two_windows("DESK-A", before_r=0.0, after_r=0.3, seed=52)
+    rec = _implemented(segment={"factor": "moon_phase", "value": "full"})
+    [a] = impact_measure(recommendations=[rec], as_of=AS_OF, n_boot=300)
+    assert a.status == AssessmentStatus.MEASURED
+    assert "could not be evaluated" in a.details["segment_note"]
