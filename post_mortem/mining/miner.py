@@ -27,6 +27,8 @@ from .segments import AnalysisColumns, FactorColumn, factor_columns
 DEFAULT_MIN_TRADES = 30
 DEFAULT_ALPHA = 0.05
 DEFAULT_N_BOOT = 2000
+# R histogram bins for the pattern page's chart (values beyond the edges fall in the end bins).
+HIST_EDGES = np.round(np.arange(-3.0, 4.0001, 0.25), 2)
 
 
 @dataclass(slots=True)
@@ -52,6 +54,9 @@ class SegmentResult:
     significant: bool
     trade_ids: np.ndarray = field(repr=False)
     share: float = 0.0  # n / trades in the universe of this factor
+    accounts: list[str] = field(default_factory=list)  # accounts with trades in the segment
+    hist_segment: list[int] = field(default_factory=list)  # counts per HIST_EDGES bin
+    hist_rest: list[int] = field(default_factory=list)
 
     @property
     def confidence(self) -> float:
@@ -70,6 +75,7 @@ class MiningResult:
     min_trades: int
     alpha: float
     skipped_factors: dict[str, str]  # factor -> why nothing was tested
+    accounts_total: int = 0  # accounts with trades in the period
 
     @property
     def significant(self) -> list[SegmentResult]:
@@ -216,6 +222,16 @@ def mine(
         if len(reasons) == len(column.mined):
             skipped[column.factor] = f"no value met the support ({min_trades}+ trades with wins and losses, both sides)"
 
+    account_column = next((c for c in columns if c.factor == "account"), None)
+    account_codes = np.full(n_all, -1, dtype=np.int64)
+    account_labels: tuple[str, ...] = ()
+    if account_column is not None:
+        account_codes[account_column.rows] = account_column.codes
+        account_labels = account_column.labels
+    n_bins = len(HIST_EDGES) - 1
+    bin_index = np.clip(np.searchsorted(HIST_EDGES, r_clean, side="right") - 1, 0, n_bins - 1)
+    universe_hist: dict[bytes, np.ndarray] = {}
+
     q = benjamini_hochberg(np.array([t.p_mw for t in tested], dtype=float)) if tested else np.zeros(0)
     results: list[SegmentResult] = []
     for i, t in enumerate(tested):
@@ -227,6 +243,11 @@ def mine(
         mean_rest = t.sum_rest / t.n_rest
         effect = mean_seg - mean_rest
         n_universe = t.n + t.n_rest
+        key = t.universe.tobytes()
+        if key not in universe_hist:
+            universe_hist[key] = np.bincount(bin_index[t.universe], minlength=n_bins)
+        hist_seg = np.bincount(bin_index[in_seg], minlength=n_bins)
+        seg_accounts = np.flatnonzero(np.bincount(account_codes[in_seg & (account_codes >= 0)], minlength=1))
         results.append(
             SegmentResult(
                 factor=t.column.factor,
@@ -248,6 +269,9 @@ def mine(
                 significant=bool(q[i] < alpha),
                 trade_ids=frame.id[in_seg],
                 share=t.n / n_universe,
+                accounts=[account_labels[k] for k in seg_accounts if k < len(account_labels)],
+                hist_segment=hist_seg.tolist(),
+                hist_rest=(universe_hist[key] - hist_seg).tolist(),
             )
         )
     return MiningResult(
@@ -261,4 +285,5 @@ def mine(
         min_trades=min_trades,
         alpha=alpha,
         skipped_factors=skipped,
+        accounts_total=len(np.unique(account_codes[base & (account_codes >= 0)])),
     )

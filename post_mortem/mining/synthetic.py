@@ -8,7 +8,8 @@ tests, so "the miner finds what was planted" is a real check of the whole pipeli
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -47,15 +48,19 @@ def synthetic_frame(
     account_names = np.array([f"ACC-{i + 1:02d}" for i in range(accounts)], dtype=object)
     acct = rng.integers(0, accounts, n)
     n_days = max(5, int(np.ceil(n / (accounts * trades_per_account_day))))
-    # Business days from 2025-01-06 (a Monday); weekends skipped.
+    # Business days from 2025-01-06 (a Monday); weekends skipped. Entries 09:30-15:29 New York
+    # time, converted with the real UTC offset of each day (DST included).
     day_index = rng.integers(0, n_days, n)
     week, dow = np.divmod(day_index, 5)
-    day0 = datetime(2025, 1, 6, tzinfo=UTC).timestamp()
-    day_start_utc = day0 + (week * 7 + dow) * 86400.0
-    # 09:30-15:30 New York; a fixed EST offset of 5 h is exact for Jan-Mar dates only, so days are
-    # spread over consecutive weeks but the hour/weekday columns come from compute_context anyway.
+    calendar_day = week * 7 + dow
+    unique_days, inverse = np.unique(calendar_day, return_inverse=True)
+    tz = ZoneInfo(DESK_TZ)
+    first = date(2025, 1, 6)
+    session_open = np.array(
+        [datetime.combine(first + timedelta(days=int(d)), time(9, 30), tzinfo=tz).timestamp() for d in unique_days]
+    )
     minute_of_session = rng.integers(0, 360, n)
-    entry_ts = day_start_utc + (14.5 * 3600) + minute_of_session * 60.0
+    entry_ts = session_open[inverse] + minute_of_session * 60.0
     holding = np.round(rng.exponential(35.0, n) + 1.0, 1)
     exit_ts = entry_ts + holding * 60.0
     quantity = np.full(n, 100.0)

@@ -1,0 +1,229 @@
+"""Mine patterns for a period and store them (replacing that period's previous patterns).
+
+The miner itself is pure numpy (`post_mortem.mining`); this service reads the columns, runs it,
+and writes AnalysisPattern rows in one transaction, so a reader sees either the old set or the new
+one, never a mix. Runs are JobRun rows: `mining_run_start` enqueues, `mining_run_execute` works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..context import compute_context
+from ..mining import describe
+from ..mining.miner import DEFAULT_MIN_TRADES, DEFAULT_N_BOOT, HIST_EDGES, SegmentResult, mine
+from ..models import AnalysisPattern, JobRun, RunKind
+from ..selectors.patterns import analysis_columns_for, desk_day_start, patterns_for_period, trade_frame_for_mining
+from .runs import enqueue_after_commit, run_create, run_fail, run_finish, run_mark_started, run_set_progress
+
+logger = logging.getLogger(__name__)
+
+# Trade ids stored per pattern for its page; the full segment is always recomputable with
+# post_mortem.mining.segments.segment_mask (a 1M-trade desk would otherwise store 100 MB of ids).
+MAX_STORED_TRADE_IDS = 1000
+
+
+@dataclass(slots=True)
+class MiningOutcome:
+    patterns: list[AnalysisPattern]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{len(self.patterns)} patterns: {self.summary}"
+
+
+def _validate_period(since: dt.date | None, until: dt.date | None, min_trades: int) -> None:
+    if since and until and since > until:
+        raise ValidationError({"since": f"since ({since}) is after until ({until})"})
+    if min_trades < 1:
+        raise ValidationError({"min_trades": "min_trades must be at least 1"})
+
+
+def _facts(seg: SegmentResult) -> describe.SegmentFacts:
+    return describe.SegmentFacts(
+        factor=seg.factor,
+        segment=seg.segment,
+        n=seg.n,
+        share=seg.share,
+        mean_r=seg.mean_r,
+        mean_r_rest=seg.mean_r_rest,
+        effect=seg.effect,
+        ci_low=seg.ci_low,
+        ci_high=seg.ci_high,
+        p_value=seg.p_value,
+        q_value=seg.q_value,
+        win_rate=seg.win_rate,
+        win_rate_rest=seg.win_rate_rest,
+        fisher_p=seg.fisher_p,
+        dollars_at_stake=seg.dollars_at_stake,
+        significant=seg.significant,
+    )
+
+
+def _finite(x: float) -> float:
+    return float(x) if np.isfinite(x) else 0.0
+
+
+def patterns_mine(
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    min_trades: int = DEFAULT_MIN_TRADES,
+    run: JobRun | None = None,
+    n_boot: int = DEFAULT_N_BOOT,
+) -> MiningOutcome:
+    """Mine the trades entered between `since` and `until` (desk-local dates, inclusive).
+
+    Context (after a loss, streaks, usual size) comes from all earlier trades, not only the
+    period's. Every segment that met the support is stored, significant or not, so the run's JSON
+    and the admin show what was tested; mining the same period again replaces its patterns.
+    """
+    _validate_period(since, until, min_trades)
+    after_loss_minutes = float(getattr(settings, "AFTER_LOSS_MINUTES", 30))
+    desk_tz = settings.DESK_TIMEZONE
+    frame = trade_frame_for_mining(until=until)
+    context = compute_context(frame, desk_tz=desk_tz, after_loss_minutes=after_loss_minutes)
+    period_mask = np.ones(len(frame), dtype=bool)
+    if since is not None:
+        period_mask &= frame.entry_ts >= desk_day_start(since).timestamp()
+    analyses = analysis_columns_for(frame)
+    result = mine(frame, context, period_mask=period_mask, analyses=analyses, min_trades=min_trades, n_boot=n_boot)
+    if run is not None:
+        run_set_progress(run_id=run.pk, done=0, total=result.segments_tested)
+
+    rows: list[AnalysisPattern] = []
+    for seg in result.segments:
+        facts = _facts(seg)
+        ids = np.sort(seg.trade_ids)
+        rows.append(
+            AnalysisPattern(
+                pattern_type="weakness" if seg.effect < 0 else "strength",
+                description=describe.describe(facts, after_loss_minutes=after_loss_minutes, desk_tz=desk_tz),
+                confidence=max(0.0, 1.0 - seg.q_value),
+                category=describe.category_for(seg.factor, seg.segment),
+                action_items=describe.action_items(facts, after_loss_minutes=after_loss_minutes),
+                affected_trades=seg.n,
+                affected_trade_ids=ids[:MAX_STORED_TRADE_IDS].tolist(),
+                factor=seg.factor,
+                segment=seg.segment,
+                n=seg.n,
+                n_rest=seg.n_rest,
+                mean_r=seg.mean_r,
+                mean_r_rest=seg.mean_r_rest,
+                effect=seg.effect,
+                ci_low=seg.ci_low,
+                ci_high=seg.ci_high,
+                p_value=seg.p_value,
+                q_value=seg.q_value,
+                win_rate=seg.win_rate,
+                win_rate_rest=seg.win_rate_rest,
+                fisher_p=seg.fisher_p,
+                dollars_at_stake=_finite(seg.dollars_at_stake),
+                significant=seg.significant,
+                details={
+                    "p_welch": _finite(seg.p_welch),
+                    "share": seg.share,
+                    "accounts": seg.accounts,
+                    "accounts_total": result.accounts_total,
+                    "typical_risk": _finite(result.typical_risk),
+                    "trade_ids_truncated": len(ids) > MAX_STORED_TRADE_IDS,
+                    "hist_edges": HIST_EDGES.tolist(),
+                    "hist_segment": seg.hist_segment,
+                    "hist_rest": seg.hist_rest,
+                    "after_loss_minutes": after_loss_minutes,
+                    "desk_timezone": desk_tz,
+                    "min_trades": min_trades,
+                    "phrased_by": "template",
+                },
+                period_start=since,
+                period_end=until,
+                run=run,
+            )
+        )
+    with transaction.atomic():
+        patterns_for_period(period_start=since, period_end=until).delete()
+        AnalysisPattern.objects.bulk_create(rows, batch_size=200)
+    summary = {
+        **result.summary(),
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "after_loss_minutes": after_loss_minutes,
+        "desk_timezone": desk_tz,
+        "patterns": len(rows),
+    }
+    return MiningOutcome(patterns=rows, summary=summary)
+
+
+def pattern_as_dict(p: AnalysisPattern) -> dict[str, Any]:
+    """The shape `mine_patterns --json` prints for each tested segment."""
+    return {
+        "id": p.pk,
+        "factor": p.factor,
+        "segment": p.segment,
+        "n": p.n,
+        "effect": p.effect,
+        "ci_low": p.ci_low,
+        "ci_high": p.ci_high,
+        "p_value": p.p_value,
+        "q_value": p.q_value,
+        "confidence": p.confidence,
+        "description": p.description,
+    }
+
+
+def mining_run_start(
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    min_trades: int = DEFAULT_MIN_TRADES,
+    created_by: AbstractBaseUser | None = None,
+) -> JobRun:
+    """Validate, create the run row, and enqueue the mining task after commit."""
+    _validate_period(since, until, min_trades)
+    params = {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "min_trades": min_trades,
+    }
+    with transaction.atomic():
+        run = run_create(kind=RunKind.MINING, params=params, created_by=created_by)
+        enqueue_after_commit("post_mortem.tasks.mining.mining_run_task", run.pk, task_name=f"mining run {run.pk}")
+    return run
+
+
+def mining_run_execute(*, run_id: int) -> JobRun:
+    """Do a run's work; a finished run is left alone (a duplicate task delivery is harmless).
+
+    Mining is idempotent (it replaces the period's patterns), so a retry after a crash is safe.
+    """
+    run = JobRun.objects.get(pk=run_id)
+    if run.is_finished:
+        return run
+    run_mark_started(run_id=run_id)
+    params = run.params or {}
+    try:
+        since = dt.date.fromisoformat(params["since"]) if params.get("since") else None
+        until = dt.date.fromisoformat(params["until"]) if params.get("until") else None
+        outcome = patterns_mine(
+            since=since,
+            until=until,
+            min_trades=int(params.get("min_trades", DEFAULT_MIN_TRADES)),
+            run=run,
+        )
+    except ValidationError as exc:
+        return run_fail(run_id=run_id, error="; ".join(exc.messages))
+    except Exception as exc:  # the operator reads the reason on the run page
+        logger.exception("mining run %s failed", run_id)
+        return run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+    n = len(outcome.patterns)
+    JobRun.objects.filter(pk=run_id).update(done=n, succeeded=n, total=n)
+    return run_finish(run_id=run_id, result=outcome.summary)

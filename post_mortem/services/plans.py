@@ -1,0 +1,252 @@
+"""Turn significant patterns into an improvement plan with trackable recommendations.
+
+Ranking is by dollars at stake (effect x trades x typical risk): the weakness that cost the most
+comes first. Each improvement is a Recommendation carrying the segment it targets
+(`{"factor", "value"}`, the miner's own definition), so the feedback loop can later measure
+whether the desk's change actually moved that segment.
+
+Strengths become "do more of" items only for factors where a trader can choose more of a segment
+(setup, symbol, side, hour, weekday, account, holding time, regime, positive post-mortem codes).
+For behavioural factors (after a loss, streaks, size, trade of day) the "strength" is just the
+absence of the weakness, which the weakness's own recommendation already covers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..mining import describe
+from ..models import (
+    AnalysisPattern,
+    ImplementationStatus,
+    ImprovementPlan,
+    JobRun,
+    Recommendation,
+    RecommendationSource,
+    RunKind,
+)
+from ..selectors.patterns import latest_mined_period, patterns_for_period
+from .runs import enqueue_after_commit, run_create, run_fail, run_finish, run_mark_started
+
+logger = logging.getLogger(__name__)
+
+MAX_WEAKNESSES = 8
+MAX_STRENGTHS = 3
+STRENGTH_FACTORS = frozenset(
+    {"setup", "symbol", "side", "hour", "weekday", "account", "holding_time", "trend", "volatility", "primary_factor"}
+)
+
+
+def _facts(p: AnalysisPattern) -> describe.SegmentFacts:
+    return describe.SegmentFacts(
+        factor=p.factor,
+        segment=p.segment,
+        n=p.n,
+        share=float((p.details or {}).get("share", p.n / max(p.n + p.n_rest, 1))),
+        mean_r=p.mean_r or 0.0,
+        mean_r_rest=p.mean_r_rest or 0.0,
+        effect=p.effect,
+        ci_low=p.ci_low,
+        ci_high=p.ci_high,
+        p_value=p.p_value,
+        q_value=p.q_value,
+        win_rate=p.win_rate or 0.0,
+        win_rate_rest=p.win_rate_rest or 0.0,
+        fisher_p=p.fisher_p if p.fisher_p is not None else float("nan"),
+        dollars_at_stake=p.dollars_at_stake,
+        significant=p.significant,
+    )
+
+
+def _scope_accounts(p: AnalysisPattern) -> list[str]:
+    """Accounts the improvement applies to: the segment's accounts, or [] when it is desk-wide."""
+    if p.factor == "account":
+        return [p.segment]
+    details = p.details or {}
+    accounts = list(details.get("accounts") or [])
+    total = int(details.get("accounts_total") or 0)
+    return [] if not accounts or len(accounts) >= total else sorted(accounts)
+
+
+def select_plan_patterns(patterns: list[AnalysisPattern]) -> tuple[list[AnalysisPattern], list[AnalysisPattern]]:
+    """Weaknesses worst first and strengths best first, by dollars at stake (significant only)."""
+    significant = [p for p in patterns if p.significant]
+    weaknesses = sorted((p for p in significant if p.effect < 0), key=lambda p: (p.dollars_at_stake, p.q_value))
+    strengths = sorted(
+        (p for p in significant if p.effect > 0 and p.factor in STRENGTH_FACTORS),
+        key=lambda p: (-p.dollars_at_stake, p.q_value),
+    )
+    return weaknesses[:MAX_WEAKNESSES], strengths[:MAX_STRENGTHS]
+
+
+def plan_build(
+    *,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    use_latest_period: bool = True,
+    created_by: AbstractBaseUser | None = None,
+    run: JobRun | None = None,
+) -> ImprovementPlan:
+    """Build a plan from one mined period's significant patterns (by default the latest mined).
+
+    Creates the plan and one PENDING Recommendation (source PLAN) per improvement, in one
+    transaction. Raises ValidationError when there is nothing to plan from.
+    """
+    if use_latest_period and period_start is None and period_end is None:
+        latest = latest_mined_period()
+        if latest is None:
+            raise ValidationError("No patterns have been mined yet: run 'Mine patterns' first.")
+        period_start, period_end = latest
+    patterns = list(patterns_for_period(period_start=period_start, period_end=period_end))
+    weaknesses, strengths = select_plan_patterns(patterns)
+    if not weaknesses and not strengths:
+        raise ValidationError(
+            f"No significant pattern in the mined period ({period_start or 'start'} to {period_end or 'now'}): "
+            "nothing to build a plan from."
+        )
+    after_loss_minutes = float((patterns[0].details or {}).get("after_loss_minutes", 30))
+    user = created_by if created_by is not None and created_by.is_authenticated else None
+    period_text = f"{period_start or 'start'} to {period_end or 'latest'}"
+
+    with transaction.atomic():
+        plan = ImprovementPlan.objects.create(
+            title=f"Improvement plan, trades {period_text}",
+            period_start=period_start,
+            period_end=period_end,
+            run=run,
+            created_by=user,
+        )
+        improvements: list[dict[str, Any]] = []
+        for rank, p in enumerate([*weaknesses, *strengths], start=1):
+            weakness = p.effect < 0
+            facts = _facts(p)
+            rule = describe.rule_text(p.factor, p.segment, weakness=weakness, after_loss_minutes=after_loss_minutes)
+            target = describe.target_text(facts)
+            scope = _scope_accounts(p)
+            rec = Recommendation(
+                text=rule,
+                area=p.category or describe.category_for(p.factor, p.segment),
+                type_code=describe.type_code(p.factor, p.segment, weakness=weakness),
+                expected_impact=target,
+                expected_impact_r=round(abs(p.effect), 4),
+                segment={"factor": p.factor, "value": p.segment},
+                scope_accounts=scope,
+                evidence={
+                    "pattern": p.pk,
+                    "n": p.n,
+                    "effect": p.effect,
+                    "ci_low": p.ci_low,
+                    "ci_high": p.ci_high,
+                    "q_value": p.q_value,
+                    "dollars_at_stake": p.dollars_at_stake,
+                    "share": facts.share,
+                },
+                source=RecommendationSource.PLAN,
+                plan=plan,
+                pattern=p,
+                implementation_status=ImplementationStatus.PENDING,
+            )
+            rec.full_clean()
+            rec.save()
+            improvements.append(
+                {
+                    "rank": rank,
+                    "kind": "avoid" if weakness else "do_more",
+                    "rule": rule,
+                    "target": target,
+                    "factor": p.factor,
+                    "value": p.segment,
+                    "area": rec.area,
+                    "type_code": rec.type_code,
+                    "expected_impact_r": rec.expected_impact_r,
+                    "share": facts.share,
+                    "n": p.n,
+                    "dollars_at_stake": p.dollars_at_stake,
+                    "scope_accounts": scope,
+                    "pattern_id": p.pk,
+                    "recommendation_id": rec.pk,
+                    "evidence": p.description,
+                }
+            )
+        plan.improvements = improvements
+        plan.focus_areas = _focus_areas(improvements)
+        plan.summary = _summary(improvements, period_text)
+        plan.full_clean()
+        plan.save()
+        plan.patterns.set([*weaknesses, *strengths])
+    return plan
+
+
+def _focus_areas(improvements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Areas ordered by the money their weaknesses cost (strength-only areas last)."""
+    areas: dict[str, dict[str, Any]] = {}
+    for item in improvements:
+        area = areas.setdefault(
+            item["area"], {"area": item["area"], "dollars_at_stake": 0.0, "improvements": [], "kinds": set()}
+        )
+        if item["kind"] == "avoid":
+            area["dollars_at_stake"] += item["dollars_at_stake"]
+        area["improvements"].append(item["rank"])
+        area["kinds"].add(item["kind"])
+    out = []
+    for area in sorted(areas.values(), key=lambda a: a["dollars_at_stake"]):
+        out.append(
+            {
+                "area": area["area"],
+                "dollars_at_stake": round(area["dollars_at_stake"], 2),
+                "improvements": area["improvements"],
+                "focus": "fix" if "avoid" in area["kinds"] else "build on",
+            }
+        )
+    return out
+
+
+def _summary(improvements: list[dict[str, Any]], period_text: str) -> str:
+    weak = [i for i in improvements if i["kind"] == "avoid"]
+    strong = [i for i in improvements if i["kind"] == "do_more"]
+    lost = -sum(i["dollars_at_stake"] for i in weak)
+    parts = [f"Trades {period_text}: {len(weak)} significant weaknesses, {len(strong)} strengths to build on."]
+    if weak:
+        top = weak[0]
+        parts.append(
+            f"Together the weaknesses cost about ${lost:,.0f} against the rest of the desk's trades; "
+            f"the largest is {top['factor']}={top['value']} ({top['target']})"
+        )
+    return " ".join(parts)
+
+
+def plan_run_start(*, created_by: AbstractBaseUser | None = None) -> JobRun:
+    """Validate that there is something to plan from, then enqueue the build after commit."""
+    if latest_mined_period() is None:
+        raise ValidationError("No patterns have been mined yet: run 'Mine patterns' first.")
+    with transaction.atomic():
+        run = run_create(kind=RunKind.PLAN, params={}, total=1, created_by=created_by)
+        enqueue_after_commit("post_mortem.tasks.mining.plan_run_task", run.pk, task_name=f"plan run {run.pk}")
+    return run
+
+
+def plan_run_execute(*, run_id: int) -> JobRun:
+    """Build the plan for a run; a finished run is left alone, and a run that already made its plan
+    (worker died after commit) is finished without building a second one."""
+    run = JobRun.objects.get(pk=run_id)
+    if run.is_finished:
+        return run
+    existing = ImprovementPlan.objects.filter(run=run).first()
+    if existing is None:
+        run_mark_started(run_id=run_id)
+        try:
+            existing = plan_build(created_by=run.created_by, run=run)
+        except ValidationError as exc:
+            return run_fail(run_id=run_id, error="; ".join(exc.messages))
+        except Exception as exc:
+            logger.exception("plan run %s failed", run_id)
+            return run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+    rec_ids = list(existing.recommendations.order_by("pk").values_list("pk", flat=True))
+    JobRun.objects.filter(pk=run_id).update(done=1, succeeded=1, total=1)
+    return run_finish(run_id=run_id, result={"plan": existing.pk, "recommendations": rec_ids})
