@@ -38,7 +38,14 @@ OPEN_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 # it for chunks whose task was lost (a killed worker, a Redis broker that does not redeliver).
 # Each task is called with the chunk id as its only positional argument. A run can name its own
 # task in params["chunk_task"] (dotted path), which wins over this table.
-CHUNK_TASKS: dict[str, str] = {}
+CHUNK_TASKS: dict[str, str] = {
+    RunKind.ANALYSIS: "post_mortem.tasks.analysis.analyze_chunk",
+}
+# Analysis runs in Message Batches mode: a chunk is submitted by this task, then stays RUNNING
+# (its batch id in run.result["batches"]) until the batch poller collects it, hours later maybe.
+BATCH_SUBMIT_TASK = "post_mortem.tasks.analysis.submit_batch_chunk"
+# A chunk given back after a transient error (429, 5xx) is retried this long after its claim.
+RELEASED_RETRY_AFTER = min(CHUNK_LEASE, timedelta(minutes=1))
 
 
 def worker_name() -> str:
@@ -248,7 +255,10 @@ def enqueue_after_commit(func: str, *args: Any, task_name: str | None = None, **
 
 def _chunk_task_enqueue(*, kind: str, params: dict[str, Any] | None, chunk_id: int) -> bool:
     """Enqueue the chunk task of a run after commit; False when no task is known for it."""
-    func = (params or {}).get("chunk_task") or CHUNK_TASKS.get(kind)
+    params = params or {}
+    func = params.get("chunk_task") or (
+        BATCH_SUBMIT_TASK if kind == RunKind.ANALYSIS and params.get("use_batches") else CHUNK_TASKS.get(kind)
+    )
     if not func:
         logger.warning("no chunk task registered for run kind %s; chunk %s waits for a manual retry", kind, chunk_id)
         return False
@@ -266,8 +276,13 @@ def run_recover_stale_chunks(*, run_id: int | None = None) -> dict[str, int]:
 
     - RUNNING chunks whose lease expired: back to QUEUED and their task enqueued again; when
       they already had MAX_CHUNK_ATTEMPTS tries, FAILED, each unit counted as a failure.
-    - QUEUED chunks of a run where nothing was claimed for a whole lease (their tasks are lost):
-      enqueued again, at most once per lease (claimed_at records when it was handed out).
+    - QUEUED chunks that were claimed before and given back (`chunk_release` after a transient
+      error; django-q2's Redis broker does not retry the failed task): enqueued again
+      RELEASED_RETRY_AFTER after their last hand-out.
+    - QUEUED chunks never claimed, of a run where nothing was claimed for a whole lease (their
+      tasks are lost): enqueued again, at most once per lease (claimed_at records the hand-out).
+    - A chunk of a Message Batches run whose batch was submitted is not stale: it waits for the
+      batch poller, however long that takes.
     A duplicate task is harmless: `chunk_claim` lets exactly one of them work the chunk.
     """
     now = timezone.now()
@@ -280,8 +295,10 @@ def run_recover_stale_chunks(*, run_id: int | None = None) -> dict[str, int]:
 
     stale_running = chunks.filter(status=ChunkStatus.RUNNING, claimed_at__lt=stale_before)
     for chunk in stale_running.select_related("run").only(
-        "pk", "attempts", "payload", "run__kind", "run__params", "run_id"
+        "pk", "attempts", "payload", "run__kind", "run__params", "run__result", "run_id"
     ):
+        if chunk.run.params.get("use_batches") and str(chunk.pk) in chunk.run.result.get("batches", {}):
+            continue
         with transaction.atomic():
             still_stale = RunChunk.objects.filter(
                 pk=chunk.pk, status=ChunkStatus.RUNNING, attempts=chunk.attempts, claimed_at__lt=stale_before
@@ -300,12 +317,16 @@ def run_recover_stale_chunks(*, run_id: int | None = None) -> dict[str, int]:
                 _chunk_task_enqueue(kind=chunk.run.kind, params=chunk.run.params, chunk_id=chunk.pk)
                 counts["requeued"] += 1
 
-    # Runs with queued work but no claim within a lease: their queued tasks are gone.
+    # Given back after an error: retry soon. Never claimed, in a run whose queue stopped moving
+    # for a whole lease: their tasks are gone.
+    released = Q(attempts__gt=0, claimed_at__lt=now - RELEASED_RETRY_AFTER)
     recently_claimed = RunChunk.objects.filter(run_id=OuterRef("run_id"), claimed_at__gte=stale_before)
+    never_claimed = Q(attempts=0) & (
+        Q(claimed_at__lt=stale_before) | Q(claimed_at__isnull=True, run__created_at__lt=stale_before)
+    )
     lost = (
         chunks.filter(status=ChunkStatus.QUEUED)
-        .filter(Q(claimed_at__lt=stale_before) | Q(claimed_at__isnull=True, run__created_at__lt=stale_before))
-        .exclude(Exists(recently_claimed))
+        .filter(released | (never_claimed & ~Exists(recently_claimed)))
         .values_list("pk", "run__kind", "run__params")
     )
     for chunk_id, kind, params in lost:

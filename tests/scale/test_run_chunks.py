@@ -134,3 +134,27 @@ def test_a_queue_that_is_moving_is_left_alone(chunk_task):
     JobRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(hours=1))
     chunk_claim(chunk_id=chunks[0].pk)  # a worker just claimed: the run's queue is alive
     assert run_recover_stale_chunks(run_id=run.pk)["reenqueued"] == 0
+
+
+def test_a_released_chunk_is_retried_after_a_pause(chunk_task, django_capture_on_commit_callbacks):
+    run, chunks = _run(units=4, chunk_size=4)
+    held = chunk_claim(chunk_id=chunks[0].pk)
+    chunk_release(chunk=held, error="429 rate limited")
+    assert run_recover_stale_chunks(run_id=run.pk)["reenqueued"] == 0  # not at once: let the limit pass
+    _age_claim(held, by=runs.RELEASED_RETRY_AFTER + timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_recover_stale_chunks(run_id=run.pk)["reenqueued"] == 1
+    run.refresh_from_db()
+    assert chunk_task == [1, 2, 3, 4] and run.status == RunStatus.SUCCEEDED
+
+
+def test_a_submitted_message_batch_chunk_is_never_taken_for_dead():
+    run = run_create(kind=RunKind.ANALYSIS, params={"engine": "claude", "use_batches": True})
+    submitted, unsent = run_create_chunks(run=run, units=[1, 2, 3, 4], chunk_size=2)
+    for chunk in (submitted, unsent):
+        chunk_claim(chunk_id=chunk.pk)
+        _age_claim(chunk)
+    JobRun.objects.filter(pk=run.pk).update(result={"batches": {str(submitted.pk): "msgbatch_1"}})
+    assert run_recover_stale_chunks(run_id=run.pk)["requeued"] == 1
+    assert RunChunk.objects.get(pk=submitted.pk).status == ChunkStatus.RUNNING  # waits for the poller
+    assert RunChunk.objects.get(pk=unsent.pk).status == ChunkStatus.QUEUED  # its submitter died
