@@ -31,6 +31,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from admin_ext.dashboard import DashboardCard, dashboard_card
 from post_mortem.models import (
     AssessmentStatus,
     Experiment,
@@ -435,3 +436,35 @@ class ExperimentAdmin(ModelAdmin):
             extra_context["experiment_results"] = results
             extra_context["experiment_chart_json"] = json.dumps(results["chart"])
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+# --- landing-page card (B's dashboard registry) ----------------------------------------------
+
+
+@dashboard_card(order=30)
+def feedback_card(request: HttpRequest) -> DashboardCard | None:
+    """Did the changes pay? The implemented recommendations with the largest measured effect."""
+    if not request.user.has_perm("post_mortem.view_recommendation"):
+        return None
+    data = prioritisation(status=ImplementationStatus.IMPLEMENTED, sort="impact", limit=5)
+    rows = []
+    for rec in data["implemented"]:
+        url = reverse("admin:post_mortem_recommendation_change", args=[rec.pk])
+        if rec.latest_effect is None:
+            effect, verdict, roi = "—", "not enough data yet", "—"
+        else:
+            effect = f"{rec.latest_effect:+.2f}R [{rec.latest_ci_low:+.2f}, {rec.latest_ci_high:+.2f}]"
+            verdict = "paid" if rec.latest_significant and rec.latest_effect > 0 else "not significant"
+            if rec.latest_significant and rec.latest_effect < 0:
+                verdict = "hurt"
+            roi = f"{rec.latest_roi:+,.0f} $/mo" if rec.latest_roi is not None else "—"
+        rows.append([format_html('<a href="{}">{}</a>', url, rec.text[:60]), effect, roi, verdict])
+    link = reverse("admin:post_mortem_recommendation_prioritisation")
+    return DashboardCard(
+        title="Did the changes pay?",
+        template="admin_ext/dashboard/cards/table.html",
+        context={
+            "table": {"headers": ["Recommendation", "Effect [95% CI]", "ROI", "Verdict"], "rows": rows},
+            "empty": format_html('No implemented recommendations yet. <a href="{}">Prioritisation</a>', link),
+        },
+    )

@@ -148,3 +148,14 @@ def test_experiment_admin_create_and_readonly_after(ops_client, ops_user):
 def test_impact_assessment_admin_is_read_only(ops_client):
     assert ops_client.get(reverse("admin:post_mortem_impactassessment_changelist")).status_code == 200
     assert ops_client.get(reverse("admin:post_mortem_impactassessment_add")).status_code == 403
+
+
+def test_dashboard_card_shows_measured_recommendation(auditor_client):
+    plant_trades(account="A", start=dt.datetime(2026, 7, 2, tzinfo=UTC), days=30, per_day=4, mean_r=0.0, seed=3)
+    plant_trades(account="A", start=dt.datetime(2026, 8, 1, 4, tzinfo=UTC), days=30, per_day=4, mean_r=0.5, seed=4)
+    rec = RecommendationFactory(
+        text="Half size after a loss", implementation_status="IMPLEMENTED", implementation_date=dt.date(2026, 8, 1)
+    )
+    impact_measure(recommendations=[rec], as_of=dt.datetime(2026, 9, 15, tzinfo=UTC), n_boot=300)
+    body = auditor_client.get(reverse("admin:index")).content.decode()
+    assert "Did the changes pay?" in body and "Half size after a loss" in body and "paid" in body
