@@ -1,0 +1,202 @@
+"""Import throughput: the project's import path against a raw csv + sqlite3 baseline, same run.
+
+    python benchmarks/import_bench.py --rows 100000 --json
+
+Generates a canonical trade file, imports it into a fresh migrated SQLite database through
+`trades_import` (what `import_trades` and the admin's background import run: read, validate every
+row, derive the numbers, write in one transaction, record the batch), then loads the same file with
+the csv module + sqlite3 executemany in one transaction into a table of the same shape. Prints
+{"rows_per_s", "raw_rows_per_s", "ratio", ...}. Target (issue 2): ratio >= 0.25.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = [
+    "external_id",
+    "account",
+    "symbol",
+    "side",
+    "quantity",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "fees",
+    "stop_price",
+    "target_price",
+    "setup",
+    "tags",
+    "notes",
+]
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    """A realistic mix: several accounts and symbols, offsets and naive times, optional stops."""
+    rng = random.Random(seed)
+    start = dt.datetime(2025, 1, 2, 14, 30, tzinfo=dt.UTC)
+    symbols = ["AAPL", "MSFT", "NVDA", "TSLA", "AMD", "META", "ES", "NQ", "SPY", "QQQ"]
+    setups = ["breakout", "pullback", "fade", "vwap reject", "opening drive", ""]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            side = rng.choice(["LONG", "SHORT", "buy", "sell"])
+            long = side in ("LONG", "buy")
+            entry = round(rng.uniform(20, 500), 2)
+            move = round(entry * rng.gauss(0, 0.01), 2)
+            exit_ = max(round(entry + move, 2), 0.01)
+            stop = round(entry * (0.99 if long else 1.01), 2) if rng.random() < 0.8 else ""
+            entry_time = start + dt.timedelta(minutes=7 * i)
+            exit_time = entry_time + dt.timedelta(minutes=rng.randint(1, 240))
+            writer.writerow(
+                [
+                    f"T{i:08d}",
+                    f"ACC-{i % 5 + 1}",
+                    rng.choice(symbols),
+                    side,
+                    rng.choice([10, 25, 50, 100, 200]),
+                    entry_time.isoformat(),
+                    exit_time.isoformat(),
+                    entry,
+                    exit_,
+                    round(rng.uniform(0, 3), 2),
+                    stop,
+                    "",
+                    rng.choice(setups),
+                    "momentum;open" if i % 3 == 0 else "",
+                    "" if i % 4 else "note with, a comma",
+                ]
+            )
+
+
+RAW_TABLES = {
+    # The real trade table (same columns, indexes and constraints, copied from the migrated
+    # database): the baseline pays the same index maintenance as the import it is compared with.
+    "same_schema": None,
+    # A bare table with only the unique key, for reference.
+    "minimal": (
+        "CREATE TABLE trade (id INTEGER PRIMARY KEY, external_id TEXT, account TEXT, symbol TEXT, side TEXT,"
+        " quantity TEXT, entry_time TEXT, exit_time TEXT, entry_price TEXT, exit_price TEXT, fees TEXT,"
+        " stop_price TEXT, target_price TEXT, setup TEXT, tags TEXT, notes TEXT, UNIQUE(account, external_id))"
+    ),
+}
+
+
+def raw_baseline(path: Path, db_path: Path, *, schema: str) -> float:
+    """csv module + sqlite3 executemany in one transaction: the floor any importer pays."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    if schema == "minimal":
+        conn.execute(RAW_TABLES["minimal"])
+        sql = (
+            "INSERT INTO trade (external_id, account, symbol, side, quantity, entry_time, exit_time, entry_price,"
+            " exit_price, fees, stop_price, target_price, setup, tags, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        )
+
+        def params(row):
+            return row
+    else:
+        # NOT NULL columns without a database default get constants; times are stored as given.
+        sql = (
+            "INSERT INTO post_mortem_trade (external_id, account, symbol, side, quantity, entry_time, exit_time,"
+            " entry_price, exit_price, fees, stop_price, target_price, setup, tags, notes, multiplier, source_hash,"
+            " gross_pnl, net_pnl, r_multiple, return_pct, holding_minutes, created_at, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,'',0,0,NULL,0,0,'2026-01-01','2026-01-01')"
+        )
+
+        def params(row):
+            return [v if v != "" or i not in (10, 11) else None for i, v in enumerate(row)]
+
+    started = time.perf_counter()
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        conn.execute("BEGIN")
+        conn.executemany(sql, (params(r) for r in reader))
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--reimport", action="store_true", help="also time a second, no-op import")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="import_bench_"))
+    csv_path = work / "trades.csv"
+    generate(csv_path, args.rows)
+
+    os.environ["SQLITE_PATH"] = str(work / "bench.sqlite3")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "internal.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    import shutil
+
+    from django.db import connection
+
+    connection.close()
+    shutil.copyfile(work / "bench.sqlite3", work / "raw_same.sqlite3")  # empty migrated schema
+    from post_mortem.models import Trade
+    from post_mortem.services.imports import trades_import
+
+    started = time.perf_counter()
+    result = trades_import(source=csv_path, file_name=csv_path.name)
+    project_s = time.perf_counter() - started
+    assert result.ok and result.created == args.rows, result.as_json()["errors"][:5]
+    assert Trade.objects.count() == args.rows
+
+    figures = {}
+    if args.reimport:
+        started = time.perf_counter()
+        again = trades_import(source=csv_path, file_name=csv_path.name)
+        figures["reimport_s"] = round(time.perf_counter() - started, 3)
+        figures["reimport_unchanged"] = again.unchanged
+
+    raw_s = raw_baseline(csv_path, work / "raw_same.sqlite3", schema="same_schema")
+    raw_min_s = raw_baseline(csv_path, work / "raw_min.sqlite3", schema="minimal")
+    rows_per_s = args.rows / project_s
+    raw_rows_per_s = args.rows / raw_s
+    out = {
+        "rows": args.rows,
+        "seconds": round(project_s, 3),
+        "raw_seconds": round(raw_s, 3),
+        "rows_per_s": round(rows_per_s),
+        "raw_rows_per_s": round(raw_rows_per_s),
+        "ratio": round(rows_per_s / raw_rows_per_s, 3),
+        # Same csv + executemany into a bare 15-column table with one unique index.
+        "raw_minimal_rows_per_s": round(args.rows / raw_min_s),
+        "ratio_vs_minimal": round(rows_per_s / (args.rows / raw_min_s), 3),
+        **figures,
+    }
+    connection.close()
+    shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(out) if args.json else out)
+
+
+if __name__ == "__main__":
+    main()

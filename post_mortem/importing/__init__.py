@@ -1,0 +1,1 @@
+"""Trade and bar import: canonical validation, file readers, layouts, and the import-export resources."""

@@ -1,0 +1,379 @@
+"""The canonical trade layout and its validation: pure Python, no ORM.
+
+Every door into the trade table (the admin's Import button, `import_trades`, the broker
+parsers in `importing/brokers/`) turns its input into canonical *text* rows,
+`(line_number, {column: text})`, and calls `validate_canonical_rows`. One validator means one set
+of rules and one set of error messages, whichever door the file came through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "external_id",
+    "account",
+    "symbol",
+    "side",
+    "quantity",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "fees",
+    "stop_price",
+    "target_price",
+    "setup",
+    "tags",
+    "notes",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS[:9]
+# Not in the canonical header, but broker parsers may add it (futures point value).
+EXTRA_COLUMNS: tuple[str, ...] = ("multiplier",)
+
+SIDE_ALIASES = {"LONG": "LONG", "BUY": "LONG", "B": "LONG", "SHORT": "SHORT", "SELL": "SHORT", "S": "SHORT"}
+
+# (max digits, decimal places) of the model fields, so the database never rounds behind our back.
+_DECIMAL_SHAPES = {
+    "quantity": (20, 6),
+    "entry_price": (20, 8),
+    "exit_price": (20, 8),
+    "stop_price": (20, 8),
+    "target_price": (20, 8),
+    "fees": (18, 4),
+    "multiplier": (12, 4),
+}
+# Fees are often computed by brokers with more decimals than money has: round them, don't reject.
+_ROUNDED_FIELDS = {"fees"}
+_MAX_LENGTHS = {"external_id": 128, "account": 64, "symbol": 40, "setup": 64, "tags": 255}
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem in one row: the line in the file (header = line 1), the column, a sentence."""
+
+    line: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"line": self.line, "field": self.field, "message": self.message}
+
+
+@dataclass(slots=True)
+class CanonicalTrade:
+    """A validated row: typed, times in UTC, ready for the writer."""
+
+    line: int
+    external_id: str
+    account: str
+    symbol: str
+    side: str
+    quantity: Decimal
+    entry_time: datetime
+    exit_time: datetime
+    entry_price: Decimal
+    exit_price: Decimal
+    fees: Decimal
+    stop_price: Decimal | None
+    target_price: Decimal | None
+    setup: str
+    tags: str
+    notes: str
+    multiplier: Decimal | None = None
+    source_hash: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.account, self.external_id)
+
+
+class ImportFormatError(Exception):
+    """The file as a whole cannot be read (empty, wrong header, unknown layout)."""
+
+    def __init__(self, errors: Sequence[RowError]):
+        super().__init__("; ".join(f"line {e.line} {e.field}: {e.message}" for e in errors))
+        self.errors = list(errors)
+
+
+def normalize_header(name: object) -> str:
+    """`Entry Time ` and `entry_time` are the same column; a BOM glued to the first name is not a letter."""
+    return str(name or "").replace("\ufeff", "").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def header_errors(columns: Iterable[str]) -> list[RowError]:
+    """Missing required columns, reported on the header line so the user fixes the file once."""
+    present = set(columns)
+    return [
+        RowError(1, col, f"required column '{col}' is missing from the header")
+        for col in REQUIRED_COLUMNS
+        if col not in present
+    ]
+
+
+@lru_cache(maxsize=64)
+def resolve_timezone(tz_name: str) -> tzinfo:
+    """Naive times are read in this zone; an unknown name is a user error, not a crash."""
+    try:
+        return ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ImportFormatError([RowError(1, "timezone", f"unknown timezone '{tz_name}'")]) from exc
+
+
+def _parse_time(text: str, tz: tzinfo) -> datetime:
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC)
+
+
+def _parse_decimal(field: str, text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip().replace("_", "x"))  # reject Python's 1_000 digit grouping
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"'{text}' is not a finite number")
+    max_digits, places = _DECIMAL_SHAPES[field]
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        if field not in _ROUNDED_FIELDS:
+            raise ValueError(f"'{text}' has more than {places} decimal places")
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    if value.adjusted() >= max_digits - places:
+        raise ValueError(f"'{text}' is too large")
+    return value
+
+
+def _hash_row(trade: CanonicalTrade) -> str:
+    """A fingerprint of the imported values: equal fingerprints mean re-importing changes nothing.
+
+    Numbers are normalised (1.50 == 1.5) and times compared as instants, so a file exported by
+    us and imported again is recognised as unchanged too.
+    """
+    parts = (
+        trade.external_id,
+        trade.account,
+        trade.symbol,
+        trade.side,
+        str(trade.quantity.normalize()),
+        repr(trade.entry_time.timestamp()),
+        repr(trade.exit_time.timestamp()),
+        str(trade.entry_price.normalize()),
+        str(trade.exit_price.normalize()),
+        str(trade.fees.normalize()),
+        "" if trade.stop_price is None else str(trade.stop_price.normalize()),
+        "" if trade.target_price is None else str(trade.target_price.normalize()),
+        trade.setup,
+        trade.tags,
+        trade.notes,
+        "" if trade.multiplier is None else str(trade.multiplier.normalize()),
+    )
+    return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def _clean_tags(text: str) -> str:
+    return ";".join(tag.strip() for tag in text.split(";") if tag.strip())
+
+
+def validate_canonical_rows(
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    *,
+    tz_name: str = "UTC",
+    columns: Sequence[str] | None = None,
+) -> tuple[list[CanonicalTrade], list[RowError]]:
+    """Validate every row and report every problem (not just the first), each with line and field.
+
+    Why all at once: a person fixing a 5,000-line export wants the full list in one go, and the
+    import is atomic anyway, so nothing is written while any error remains.
+    `columns` is the file's (normalised) header; without it the first row's keys are used.
+    """
+    tz = resolve_timezone(tz_name)
+    valid: list[CanonicalTrade] = []
+    errors: list[RowError] = []
+    seen: dict[tuple[str, str], int] = {}
+    checked_header = False
+    if columns is not None:
+        missing = header_errors(columns)
+        if missing:
+            return [], missing
+        checked_header = True
+    data_rows = 0
+    for line, row in rows:
+        if not checked_header:
+            missing = header_errors(row.keys())
+            if missing:
+                return [], missing
+            checked_header = True
+        data_rows += 1
+        trade = _validate_row(line, row, tz, errors)
+        if trade is None:
+            continue
+        first = seen.get(trade.key)
+        if first is not None:
+            errors.append(
+                RowError(
+                    line,
+                    "external_id",
+                    f"duplicate trade '{trade.external_id}' for account '{trade.account}' (already on line {first})",
+                )
+            )
+            continue
+        seen[trade.key] = line
+        valid.append(trade)
+    if data_rows == 0:
+        errors.append(RowError(1 if checked_header else 0, "file", "the file has no data rows"))
+    return valid, errors
+
+
+def _decimal_pattern(field: str) -> re.Pattern[str]:
+    max_digits, places = _DECIMAL_SHAPES[field]
+    return re.compile(rf"-?\d{{1,{max_digits - places}}}(?:\.\d{{0,{places}}})?")
+
+
+# Plain numbers ("185.20", "-3", "100") take a regex-checked fast path; anything else (exponents,
+# too many places, junk) goes through _parse_decimal for the precise message.
+_FAST_DECIMAL = {field: _decimal_pattern(field).fullmatch for field in _DECIMAL_SHAPES}
+
+
+def _decimal(field: str, raw: str) -> Decimal:
+    if _FAST_DECIMAL[field](raw):
+        return Decimal(raw)
+    return _parse_decimal(field, raw)
+
+
+def _validate_row(line: int, row: Mapping[str, str], tz: tzinfo, errors: list[RowError]) -> CanonicalTrade | None:
+    """One row. Written as straight-line code on purpose: it runs 100k times per big file."""
+    problems: list[RowError] = []
+    get = row.get
+
+    external_id = (get("external_id") or "").strip()
+    account = (get("account") or "").strip()
+    symbol = (get("symbol") or "").strip().upper()
+    for field, value in (("external_id", external_id), ("account", account), ("symbol", symbol)):
+        if not value:
+            problems.append(RowError(line, field, f"{field} is required"))
+        elif len(value) > _MAX_LENGTHS[field]:
+            problems.append(RowError(line, field, f"{field} is longer than {_MAX_LENGTHS[field]} characters"))
+
+    side_text = (get("side") or "").strip()
+    side = SIDE_ALIASES.get(side_text.upper())
+    if side is None:
+        if not side_text:
+            problems.append(RowError(line, "side", "side is required"))
+        else:
+            problems.append(RowError(line, "side", f"unknown side '{side_text}' (use LONG, SHORT, BUY or SELL)"))
+
+    required: dict[str, Decimal | None] = {}
+    for field in ("quantity", "entry_price", "exit_price"):
+        raw = (get(field) or "").strip()
+        if not raw:
+            problems.append(RowError(line, field, f"{field} is required"))
+            required[field] = None
+            continue
+        try:
+            number = _decimal(field, raw)
+        except ValueError as exc:
+            problems.append(RowError(line, field, str(exc)))
+            required[field] = None
+            continue
+        if number <= 0:
+            problems.append(RowError(line, field, f"{field} must be greater than zero (got {raw})"))
+        required[field] = number
+
+    optional: dict[str, Decimal | None] = {}
+    for field in ("fees", "stop_price", "target_price", "multiplier"):
+        raw = (get(field) or "").strip()
+        if not raw:
+            optional[field] = None
+            continue
+        try:
+            number = _decimal(field, raw)
+        except ValueError as exc:
+            problems.append(RowError(line, field, str(exc)))
+            optional[field] = None
+            continue
+        if field != "fees" and number <= 0:
+            problems.append(RowError(line, field, f"{field} must be greater than zero (got {raw})"))
+        optional[field] = number
+
+    times: dict[str, datetime | None] = {}
+    for field in ("entry_time", "exit_time"):
+        raw = (get(field) or "").strip()
+        if not raw:
+            problems.append(RowError(line, field, f"{field} is required"))
+            times[field] = None
+            continue
+        try:
+            times[field] = _parse_time(raw, tz)
+        except (ValueError, OverflowError):
+            problems.append(
+                RowError(line, field, f"'{raw}' is not an ISO 8601 date/time (e.g. 2026-01-05T14:30:00-05:00)")
+            )
+            times[field] = None
+
+    entry_time, exit_time = times["entry_time"], times["exit_time"]
+    if entry_time is not None and exit_time is not None and exit_time < entry_time:
+        problems.append(
+            RowError(
+                line,
+                "exit_time",
+                f"exit time {exit_time:%Y-%m-%d %H:%M:%S} UTC is before entry time {entry_time:%Y-%m-%d %H:%M:%S} UTC",
+            )
+        )
+
+    entry, stop = required["entry_price"], optional["stop_price"]
+    if side is not None and entry is not None and stop is not None and entry > 0:
+        if side == "LONG" and stop >= entry:
+            problems.append(
+                RowError(line, "stop_price", f"stop {stop} must be below the entry price {entry} for a LONG trade")
+            )
+        elif side == "SHORT" and stop <= entry:
+            problems.append(
+                RowError(line, "stop_price", f"stop {stop} must be above the entry price {entry} for a SHORT trade")
+            )
+
+    setup = (get("setup") or "").strip()
+    if len(setup) > _MAX_LENGTHS["setup"]:
+        problems.append(RowError(line, "setup", f"setup is longer than {_MAX_LENGTHS['setup']} characters"))
+    tags = (get("tags") or "").strip()
+    if tags and (";" in tags or " " in tags):
+        tags = _clean_tags(tags)
+    if len(tags) > _MAX_LENGTHS["tags"]:
+        problems.append(RowError(line, "tags", f"tags are longer than {_MAX_LENGTHS['tags']} characters"))
+
+    if problems:
+        errors.extend(problems)
+        return None
+    fees = optional["fees"]
+    trade = CanonicalTrade(
+        line=line,
+        external_id=external_id,
+        account=account,
+        symbol=symbol,
+        side=side,  # type: ignore[arg-type]
+        quantity=required["quantity"],  # type: ignore[arg-type]
+        entry_time=entry_time,  # type: ignore[arg-type]
+        exit_time=exit_time,  # type: ignore[arg-type]
+        entry_price=entry,  # type: ignore[arg-type]
+        exit_price=required["exit_price"],  # type: ignore[arg-type]
+        fees=fees if fees is not None else Decimal(0),
+        stop_price=stop,
+        target_price=optional["target_price"],
+        setup=setup,
+        tags=tags,
+        notes=(get("notes") or "").strip(),
+        multiplier=optional["multiplier"],
+    )
+    trade.source_hash = _hash_row(trade)
+    return trade

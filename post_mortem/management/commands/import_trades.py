@@ -1,0 +1,52 @@
+"""`manage.py import_trades PATH [--timezone TZ] [--dry-run] [--json] [--format canonical|auto]`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from post_mortem.services.imports import trades_import
+
+
+class Command(BaseCommand):
+    help = "Import closed trades from a CSV/XLSX file. Atomic: any bad row means nothing is written."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--timezone", default="UTC", help="Zone naive times are read in (default UTC)")
+        parser.add_argument("--dry-run", action="store_true", help="Validate and count, write nothing")
+        parser.add_argument("--json", action="store_true", help="Print one JSON object as the last line")
+        parser.add_argument(
+            "--format",
+            default="canonical",
+            help="canonical (default), auto (detect from the header), or a broker layout name",
+        )
+
+    def handle(self, *args, **options) -> None:
+        path: Path = options["path"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        result = trades_import(
+            source=path,
+            file_name=path.name,
+            tz_name=options["timezone"],
+            dry_run=options["dry_run"],
+            file_format=options["format"],
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
+        else:
+            verb = "Would import" if result.dry_run else "Imported"
+            self.stdout.write(
+                f"{verb} {result.rows} rows: {result.created} created, {result.updated} updated, "
+                f"{result.unchanged} unchanged"
+                + (f" (batch {result.batch_id})" if result.batch_id and result.ok else "")
+            )
+            for error in result.errors:
+                self.stderr.write(f"line {error.line}, {error.field}: {error.message}")
+        if result.errors:
+            if not options["json"]:
+                self.stderr.write(f"{len(result.errors)} error(s): nothing was imported.")
+            raise SystemExit(1)

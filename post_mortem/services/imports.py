@@ -1,0 +1,621 @@
+"""Trade and bar imports, and undoing an import.
+
+Why a service around the resource: an import is more than writing rows. It is one ImportBatch
+(file name, hash, who, when, counts, timezone, layout) so it can be audited and rolled back; it is
+atomic (a file with any bad row writes nothing, and every bad row is reported); and a large one is
+a JobRun with progress. The admin, `import_trades`, the background task and the demo loader all
+come through here, so they behave the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from ..importing.canonical import (
+    CanonicalTrade,
+    ImportFormatError,
+    RowError,
+    normalize_header,
+    resolve_timezone,
+)
+from ..importing.formats import convert_raw, to_canonical
+from ..importing.readers import read_source, read_table, rows_from_dataset
+from ..importing.resources import RESTORED_FIELDS, TradeResource
+from ..models import BatchStatus, ImportBatch, JobRun, MarketBar, RunKind, RunStatus, Trade
+from .runs import enqueue_after_commit, run_create, run_fail, run_finish, run_mark_started, run_set_progress
+
+MAX_STORED_ERRORS = 1000
+PROGRESS_EVERY = 5000
+
+
+@dataclass(slots=True)
+class ImportResult:
+    """What an import did (or, on a dry run, would do)."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    batch_id: int | None = None
+    file_format: str = "canonical"
+    dry_run: bool = False
+    sample: list[tuple[str, CanonicalTrade]] = field(default_factory=list)
+    raw_rows: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_json(self) -> dict[str, Any]:
+        """The object `import_trades --json` prints (the issue fixes its keys)."""
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [e.as_dict() for e in self.errors],
+            "batch_id": self.batch_id,
+            "file_format": self.file_format,
+            "dry_run": self.dry_run,
+        }
+
+
+@dataclass(slots=True)
+class BarsImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def _user(created_by: Any) -> Any:
+    return created_by if created_by is not None and getattr(created_by, "is_authenticated", False) else None
+
+
+def trades_import(
+    *,
+    source: bytes | BinaryIO | Path,
+    file_name: str,
+    tz_name: str = "UTC",
+    dry_run: bool = False,
+    file_format: str = "canonical",
+    created_by: Any = None,
+    options: dict | None = None,
+    run: JobRun | None = None,
+    batch: ImportBatch | None = None,
+) -> ImportResult:
+    """Import a trade file (CSV or XLSX, canonical or a broker layout) atomically.
+
+    Bad rows: nothing is written and every bad row is in `errors`. A non-dry-run import always
+    leaves an ImportBatch (FAILED with the errors when the file was rejected), so ops can see
+    attempts, not only successes. `batch`/`run` are passed by the background task.
+    """
+    data = read_source(source)
+    file_hash = hashlib.sha256(data).hexdigest()
+    try:
+        resolve_timezone(tz_name)
+        converted = convert_raw(data, file_format=file_format, tz_name=tz_name, options=options)
+        if converted is not None:
+            layout, rows = converted
+            columns = None
+        else:
+            table = read_table(data, file_name=file_name)
+            layout, columns, rows = to_canonical(
+                file_format=file_format, columns=table.columns, rows=table.rows, options=options, tz_name=tz_name
+            )
+    except ImportFormatError as exc:
+        result = ImportResult(errors=exc.errors, file_format=file_format, dry_run=dry_run)
+        if not dry_run:
+            result.batch_id = _record_failed_batch(
+                batch=batch,
+                file_name=file_name,
+                file_hash=file_hash,
+                tz_name=tz_name,
+                file_format=file_format,
+                created_by=created_by,
+                options=options,
+                run=run,
+                errors=exc.errors,
+                rows=0,
+            )
+        return result
+    return trades_import_rows(
+        columns=columns,
+        rows=rows,
+        file_name=file_name,
+        file_hash=file_hash,
+        tz_name=tz_name,
+        dry_run=dry_run,
+        file_format=layout,
+        created_by=created_by,
+        options=options,
+        run=run,
+        batch=batch,
+    )
+
+
+def trades_import_dataset(
+    *,
+    headers: Sequence[object],
+    records: Sequence[Sequence[object]],
+    file_name: str,
+    tz_name: str = "UTC",
+    dry_run: bool = False,
+    created_by: Any = None,
+    file_format: str = "auto",
+) -> ImportResult:
+    """The admin's door: django-import-export has already read the file into a tablib Dataset."""
+    table = rows_from_dataset(headers, records)
+    digest = hashlib.sha256()
+    digest.update(",".join(table.columns).encode())
+    for _line, row in table.rows:
+        digest.update("\x1e".join(row.values()).encode())
+    try:
+        resolve_timezone(tz_name)
+        layout, columns, rows = to_canonical(
+            file_format=file_format, columns=table.columns, rows=table.rows, tz_name=tz_name
+        )
+    except ImportFormatError as exc:
+        return ImportResult(errors=exc.errors, file_format=file_format, dry_run=dry_run)
+    return trades_import_rows(
+        columns=columns,
+        rows=rows,
+        file_name=file_name,
+        file_hash=digest.hexdigest(),
+        tz_name=tz_name,
+        dry_run=dry_run,
+        file_format=layout,
+        created_by=created_by,
+    )
+
+
+def trades_import_rows(
+    *,
+    columns: Sequence[str] | None,
+    rows: Sequence[tuple[int, dict[str, str]]],
+    file_name: str,
+    file_hash: str,
+    tz_name: str = "UTC",
+    dry_run: bool = False,
+    file_format: str = "canonical",
+    created_by: Any = None,
+    options: dict | None = None,
+    run: JobRun | None = None,
+    batch: ImportBatch | None = None,
+) -> ImportResult:
+    """Validate canonical text rows, then write them in one transaction (or only count, on a dry run)."""
+    resource = TradeResource()
+    if run is not None:
+        run_mark_started(run_id=run.pk)
+        run_set_progress(run_id=run.pk, done=0, total=len(rows) * 2)
+    valid, errors = _validate_with_progress(resource, rows, tz_name=tz_name, columns=columns, run=run)
+    result = ImportResult(rows=len(rows), file_format=file_format, dry_run=dry_run)
+    if errors:
+        result.errors = errors
+        bad_lines = {e.line for e in errors}
+        result.raw_rows = {line: row for line, row in rows if line in bad_lines and len(result.raw_rows) < 200}
+        if not dry_run:
+            result.batch_id = _record_failed_batch(
+                batch=batch,
+                file_name=file_name,
+                file_hash=file_hash,
+                tz_name=tz_name,
+                file_format=file_format,
+                created_by=created_by,
+                options=options,
+                run=run,
+                errors=errors,
+                rows=len(rows),
+            )
+        return result
+    if dry_run:
+        counts = resource.plan_rows(valid)
+        result.created, result.updated, result.unchanged = counts.created, counts.updated, counts.unchanged
+        result.sample = counts.sample
+        return result
+
+    def progress(done: int) -> None:
+        if run is not None:
+            run_set_progress(run_id=run.pk, done=len(rows) + done)
+
+    try:
+        with transaction.atomic():
+            if batch is None:
+                batch = ImportBatch.objects.create(
+                    file_name=file_name[:255],
+                    file_hash=file_hash,
+                    file_format=file_format,
+                    timezone=tz_name,
+                    created_by=_user(created_by),
+                    options=options or {},
+                    run=run,
+                    status=BatchStatus.RUNNING,
+                )
+            counts = resource.write_rows(valid, batch=batch, progress=progress)
+            batch.status = BatchStatus.COMPLETED
+            batch.rows = len(rows)
+            batch.created = counts.created
+            batch.updated = counts.updated
+            batch.unchanged = counts.unchanged
+            batch.error_count = 0
+            batch.errors = []
+            batch.file_format = file_format
+            batch.previous_values = counts.previous_values
+            batch.finished_at = timezone.now()
+            batch.save()
+    except (IntegrityError, DatabaseError) as exc:
+        # A concurrent import of the same trades, or the database refusing: nothing was written.
+        error = RowError(0, "database", f"the import was rolled back: {exc}")
+        result.errors = [error]
+        result.batch_id = _record_failed_batch(
+            batch=None
+            if batch is None or batch.pk is None or not ImportBatch.objects.filter(pk=batch.pk).exists()
+            else batch,
+            file_name=file_name,
+            file_hash=file_hash,
+            tz_name=tz_name,
+            file_format=file_format,
+            created_by=created_by,
+            options=options,
+            run=run,
+            errors=[error],
+            rows=len(rows),
+        )
+        return result
+    result.created, result.updated, result.unchanged = counts.created, counts.updated, counts.unchanged
+    result.sample = counts.sample
+    result.batch_id = batch.pk
+    if run is not None:
+        run_finish(run_id=run.pk, result=result.as_json() | {"errors": []}, status=RunStatus.SUCCEEDED)
+    return result
+
+
+def _validate_with_progress(resource, rows, *, tz_name, columns, run):
+    """Validate in slices so a background import shows progress while it reads a big file."""
+    if run is None or len(rows) <= PROGRESS_EVERY:
+        valid, errors = resource.validate_rows(rows, tz_name=tz_name, columns=columns)
+        if run is not None:
+            run_set_progress(run_id=run.pk, done=len(rows))
+        return valid, errors
+    # Header and duplicates are checked across slices by validating all at once, but reporting
+    # progress between slices: the duplicate check needs the whole file, so slices only time it.
+    valid_all: list[CanonicalTrade] = []
+    errors_all: list[RowError] = []
+    seen: dict[tuple[str, str], int] = {}
+    for start in range(0, len(rows), PROGRESS_EVERY):
+        part = rows[start : start + PROGRESS_EVERY]
+        valid, errors = resource.validate_rows(part, tz_name=tz_name, columns=columns)
+        if errors and errors[0].line <= 1 and errors[0].field != "file":
+            return [], errors  # header problem: one report is enough
+        errors_all.extend(e for e in errors if e.field != "file")
+        for trade in valid:
+            first = seen.get(trade.key)
+            if first is not None:
+                errors_all.append(
+                    RowError(
+                        trade.line,
+                        "external_id",
+                        f"duplicate trade '{trade.external_id}' for account '{trade.account}' "
+                        f"(already on line {first})",
+                    )
+                )
+                continue
+            seen[trade.key] = trade.line
+            valid_all.append(trade)
+        run_set_progress(run_id=run.pk, done=start + len(part))
+    errors_all.sort(key=lambda e: e.line)
+    return valid_all, errors_all
+
+
+def _record_failed_batch(
+    *,
+    batch: ImportBatch | None,
+    file_name: str,
+    file_hash: str,
+    tz_name: str,
+    file_format: str,
+    created_by: Any,
+    options: dict | None,
+    run: JobRun | None,
+    errors: Sequence[RowError],
+    rows: int,
+) -> int:
+    """Rejected files are batches too (FAILED, no trades), so the attempt and its reasons are visible."""
+    stored = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
+    values = {
+        "status": BatchStatus.FAILED,
+        "rows": rows,
+        "error_count": len(errors),
+        "errors": stored,
+        "finished_at": timezone.now(),
+        "file_format": file_format,
+    }
+    if batch is not None:
+        ImportBatch.objects.filter(pk=batch.pk).update(**values)
+        batch_id = batch.pk
+    else:
+        batch_id = ImportBatch.objects.create(
+            file_name=file_name[:255],
+            file_hash=file_hash,
+            timezone=tz_name,
+            created_by=_user(created_by),
+            options=options or {},
+            run=run,
+            **values,
+        ).pk
+    if run is not None:
+        first = "; ".join(f"line {e.line} {e.field}: {e.message}" for e in errors[:5])
+        run_fail(run_id=run.pk, error=f"{len(errors)} error(s), nothing imported. {first}")
+        JobRun.objects.filter(pk=run.pk).update(result={"errors": stored[:200], "rows": rows})
+    return batch_id
+
+
+# --- background (large) imports -----------------------------------------------------------
+
+
+def trades_import_enqueue(
+    *,
+    data: bytes,
+    file_name: str,
+    tz_name: str = "UTC",
+    file_format: str = "auto",
+    created_by: Any = None,
+    rows_estimate: int = 0,
+) -> ImportBatch:
+    """Store the upload, create the JobRun + PENDING ImportBatch, and enqueue the task after commit.
+
+    Why: a 100k-row file takes seconds to validate and write; a web request must not hold it.
+    The stored file is named by its hash so a retried task reads exactly the same bytes.
+    """
+    resolve_timezone(tz_name)
+    file_hash = hashlib.sha256(data).hexdigest()
+    upload_dir = Path(settings.IMPORT_UPLOAD_DIR)
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    suffix = ".xlsx" if data[:4] == b"PK\x03\x04" else ".csv"
+    path = upload_dir / f"{file_hash}{suffix}"
+    if not path.exists():
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    with transaction.atomic():
+        run = run_create(
+            kind=RunKind.IMPORT,
+            params={"file_name": file_name, "timezone": tz_name, "file_format": file_format},
+            total=rows_estimate * 2,
+            created_by=created_by,
+        )
+        batch = ImportBatch.objects.create(
+            file_name=file_name[:255],
+            file_hash=file_hash,
+            file_format=file_format,
+            timezone=tz_name,
+            created_by=_user(created_by),
+            options={"upload_path": str(path)},
+            run=run,
+            rows=rows_estimate,
+            status=BatchStatus.PENDING,
+        )
+        enqueue_after_commit(
+            "post_mortem.tasks.imports.trades_import_task", batch.pk, task_name=f"import batch {batch.pk}"
+        )
+    return batch
+
+
+def trades_import_from_batch(*, batch_id: int) -> ImportResult | None:
+    """Run a queued batch's import. Idempotent: a finished batch is left alone on a retry."""
+    batch = ImportBatch.objects.select_related("run", "created_by").get(pk=batch_id)
+    if batch.status in {BatchStatus.COMPLETED, BatchStatus.ROLLED_BACK}:
+        return None
+    path = Path(batch.options.get("upload_path", ""))
+    if not path.is_file():
+        error = RowError(0, "file", f"the uploaded file {path.name or '?'} is no longer on the server")
+        _record_failed_batch(
+            batch=batch,
+            file_name=batch.file_name,
+            file_hash=batch.file_hash,
+            tz_name=batch.timezone,
+            file_format=batch.file_format,
+            created_by=batch.created_by,
+            options=batch.options,
+            run=batch.run,
+            errors=[error],
+            rows=0,
+        )
+        return ImportResult(errors=[error])
+    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    result = trades_import(
+        source=path,
+        file_name=batch.file_name,
+        tz_name=batch.timezone,
+        file_format=batch.file_format,
+        created_by=batch.created_by,
+        options={k: v for k, v in batch.options.items() if k != "upload_path"} or None,
+        run=batch.run,
+        batch=batch,
+    )
+    if result.ok:
+        path.unlink(missing_ok=True)
+    return result
+
+
+# --- rollback ------------------------------------------------------------------------------
+
+
+def import_batch_rollback(*, batch: ImportBatch, user: Any) -> dict[str, int]:
+    """Undo a batch: delete the trades it created, restore the trades it updated.
+
+    Only trades still owned by this batch are touched: a trade a later batch re-imported keeps
+    the later values (rolling back an older batch must not undo a newer one).
+    """
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != BatchStatus.COMPLETED:
+            raise ValueError(f"only a completed import can be rolled back (this one is {batch.get_status_display()})")
+        previous = batch.previous_values or {}
+        owned = Trade.objects.filter(import_batch=batch)
+        restored_ids = [int(pk) for pk in previous]
+        to_delete = owned.exclude(pk__in=restored_ids) if restored_ids else owned
+        _total, per_model = to_delete.delete()
+        deleted = per_model.get(Trade._meta.label, 0)
+        restored = 0
+        for start in range(0, len(restored_ids), 500):
+            chunk = restored_ids[start : start + 500]
+            trades = list(Trade.objects.filter(pk__in=chunk, import_batch=batch))
+            for trade in trades:
+                for name, value in previous[str(trade.pk)].items():
+                    setattr(trade, name, _restore_value(trade, name, value))
+            Trade.objects.bulk_update(trades, list(RESTORED_FIELDS), batch_size=200)
+            restored += len(trades)
+        batch.status = BatchStatus.ROLLED_BACK
+        batch.rolled_back_at = timezone.now()
+        batch.rolled_back_by = _user(user)
+        batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
+    return {"deleted": deleted, "restored": restored}
+
+
+def _restore_value(trade: Trade, name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    model_field = Trade._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name)
+    internal = model_field.get_internal_type()
+    if internal == "DecimalField":
+        return Decimal(value)
+    if internal == "DateTimeField":
+        return datetime.fromisoformat(value)
+    return value
+
+
+# --- bars ----------------------------------------------------------------------------------
+
+BAR_COLUMNS = ("symbol", "timestamp", "open", "high", "low", "close", "volume")
+
+
+def bars_import(*, source: bytes | BinaryIO | Path, file_name: str, tz_name: str = "UTC") -> BarsImportResult:
+    """Load OHLCV bars, upserting on (symbol, timestamp); any bad row writes nothing."""
+    data = read_source(source)
+    try:
+        resolve_timezone(tz_name)
+        table = read_table(data, file_name=file_name)
+    except ImportFormatError as exc:
+        return BarsImportResult(errors=exc.errors)
+    return bars_import_rows(columns=table.columns, rows=table.rows, tz_name=tz_name)
+
+
+def bars_import_rows(
+    *,
+    columns: Sequence[str],
+    rows: Sequence[tuple[int, dict[str, str]]],
+    tz_name: str = "UTC",
+    dry_run: bool = False,
+) -> BarsImportResult:
+    """Validate bars (numbers, high >= low, high/low around open/close) and upsert them atomically."""
+    from ..importing.canonical import _parse_time
+
+    columns = [normalize_header(c) for c in columns]
+    result = BarsImportResult(rows=len(rows))
+    missing = [c for c in BAR_COLUMNS[:-1] if c not in columns]
+    if missing:
+        result.errors = [RowError(1, c, f"required column '{c}' is missing from the header") for c in missing]
+        return result
+    if not rows:
+        result.errors = [RowError(1, "file", "the file has no data rows")]
+        return result
+    tz = resolve_timezone(tz_name)
+    bars: dict[tuple[str, datetime], MarketBar] = {}
+    first_line: dict[tuple[str, datetime], int] = {}
+    for line, row in rows:
+        errs: list[RowError] = []
+        symbol = (row.get("symbol") or "").strip().upper()
+        if not symbol:
+            errs.append(RowError(line, "symbol", "symbol is required"))
+        elif len(symbol) > 40:
+            errs.append(RowError(line, "symbol", "symbol is longer than 40 characters"))
+        raw_ts = (row.get("timestamp") or "").strip()
+        ts = None
+        try:
+            ts = _parse_time(raw_ts, tz) if raw_ts else None
+            if ts is None:
+                errs.append(RowError(line, "timestamp", "timestamp is required"))
+        except (ValueError, OverflowError):
+            errs.append(RowError(line, "timestamp", f"'{raw_ts}' is not an ISO 8601 date/time"))
+        numbers: dict[str, float] = {}
+        for name in ("open", "high", "low", "close", "volume"):
+            raw = (row.get(name) or "").strip()
+            if not raw:
+                if name == "volume":
+                    numbers[name] = 0.0
+                    continue
+                errs.append(RowError(line, name, f"{name} is required"))
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                errs.append(RowError(line, name, f"'{raw}' is not a number"))
+                continue
+            if not math.isfinite(value) or value < 0 or (value == 0 and name != "volume"):
+                errs.append(RowError(line, name, f"{name} must be a positive number (got {raw})"))
+                continue
+            numbers[name] = value
+        if len(numbers) == 5:
+            if numbers["high"] < numbers["low"]:
+                errs.append(RowError(line, "high", f"high {numbers['high']} is below low {numbers['low']}"))
+            elif not (numbers["low"] <= numbers["open"] <= numbers["high"]) or not (
+                numbers["low"] <= numbers["close"] <= numbers["high"]
+            ):
+                errs.append(RowError(line, "open", "open and close must lie between low and high"))
+        if errs:
+            result.errors.extend(errs)
+            continue
+        key = (symbol, ts)
+        if key in first_line:
+            result.errors.append(
+                RowError(
+                    line, "timestamp", f"duplicate bar for {symbol} at {raw_ts} (already on line {first_line[key]})"
+                )
+            )
+            continue
+        first_line[key] = line
+        bars[key] = MarketBar(symbol=symbol, timestamp=ts, **numbers)
+    if result.errors:
+        return result
+    existing = 0
+    by_symbol: dict[str, list[datetime]] = defaultdict(list)
+    for symbol, ts in bars:
+        by_symbol[symbol].append(ts)
+    for symbol, stamps in by_symbol.items():
+        for start in range(0, len(stamps), 500):
+            existing += MarketBar.objects.filter(symbol=symbol, timestamp__in=stamps[start : start + 500]).count()
+    result.updated = existing
+    result.created = len(bars) - existing
+    if dry_run:
+        return result
+    with transaction.atomic():
+        MarketBar.objects.bulk_create(
+            list(bars.values()),
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["symbol", "timestamp"],
+            update_fields=["open", "high", "low", "close", "volume"],
+        )
+    return result
