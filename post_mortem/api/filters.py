@@ -13,6 +13,8 @@ import datetime as dt
 import django_filters as df
 from django import forms
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
@@ -74,11 +76,13 @@ class UtcDateRangeMixin:
     (`entry_time__date` would wrap the column in a function and scan the whole table.)
     """
 
+    @extend_schema_field(OpenApiTypes.DATE)
     def filter_date_from(self, queryset: QuerySet, name: str, value: dt.date | None) -> QuerySet:
         if value is None:
             return queryset
         return queryset.filter(**{f"{name}__gte": _day_start(value)})
 
+    @extend_schema_field(OpenApiTypes.DATE)
     def filter_date_to(self, queryset: QuerySet, name: str, value: dt.date | None) -> QuerySet:
         if value is None or value == dt.date.max:
             return queryset

@@ -48,6 +48,16 @@ class StrictPageParamsMixin:
     def get_page_number(self, request, paginator=None) -> int:
         return _parse_positive_int(request, self.page_query_param, 1)
 
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["schema"].update({"minimum": 1, "maximum": self.max_page_size, "default": self.page_size})
+                param["description"] = f"Results per page (1-{self.max_page_size}, default {self.page_size})."
+            elif param["name"] == self.page_query_param:
+                param["schema"].update({"minimum": 1, "default": 1})
+        return params
+
 
 class DeskPagination(StrictPageParamsMixin, PageNumberPagination):
     """Page numbers with an exact count, for tables that stay small (patterns, plans, runs)."""

@@ -18,6 +18,7 @@ from .base import DeskReadOnlyViewSet
 
 @extend_schema_view(
     list=extend_schema(
+        tags=["patterns"],
         summary="List patterns",
         description=(
             "Statistically tested segments of trades (effect in R with CI, p and Benjamini-Hochberg q), "
@@ -26,6 +27,7 @@ from .base import DeskReadOnlyViewSet
         responses={200: AnalysisPatternSerializer(many=True), **READ_ERRORS},
     ),
     retrieve=extend_schema(
+        tags=["patterns"],
         summary="One pattern",
         description="A pattern with the ids of the trades in its segment and the test details. "
         "Needs `post_mortem.view_analysispattern`.",
@@ -55,11 +57,13 @@ class PatternViewSet(DeskReadOnlyViewSet):
 
 @extend_schema_view(
     list=extend_schema(
+        tags=["improvement-plans"],
         summary="List improvement plans",
         description="Plans built from patterns, newest first. Needs `post_mortem.view_improvementplan` (Auditor, Ops).",
         responses={200: ImprovementPlanSerializer(many=True), **READ_ERRORS},
     ),
     retrieve=extend_schema(
+        tags=["improvement-plans"],
         summary="One improvement plan",
         description="A plan with its focus areas, improvements, source patterns and recommendations. "
         "Needs `post_mortem.view_improvementplan`.",

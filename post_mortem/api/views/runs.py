@@ -13,11 +13,13 @@ from .base import DeskReadOnlyViewSet
 
 @extend_schema_view(
     list=extend_schema(
+        tags=["runs"],
         summary="List background runs",
         description="Imports, analyses, mining, plans and impact runs, newest first. Needs `post_mortem.view_jobrun`.",
         responses={200: JobRunSerializer(many=True), **READ_ERRORS},
     ),
     retrieve=extend_schema(
+        tags=["runs"],
         summary="Progress of one run",
         description=(
             "Status, total/done/succeeded/failed units, the first failures with reasons, token usage and cost, "

@@ -14,6 +14,7 @@ from .base import DeskReadOnlyViewSet
 
 @extend_schema_view(
     list=extend_schema(
+        tags=["trades"],
         summary="List trades",
         description=(
             "Closed trades, newest entry first. Filter by account, symbol, setup, side, entry date or time "
@@ -23,6 +24,7 @@ from .base import DeskReadOnlyViewSet
         responses={200: TradeSerializer(many=True), **READ_ERRORS},
     ),
     retrieve=extend_schema(
+        tags=["trades"],
         summary="One trade",
         description="A trade with its derived numbers and the id of its post-mortem. Needs `post_mortem.view_trade`.",
         responses={200: TradeSerializer, **DETAIL_ERRORS},
