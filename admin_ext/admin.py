@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     analyses,
     auth,
+    brokers,
     dashboard,
     feedback,
     imports,

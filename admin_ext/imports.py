@@ -1,21 +1,11 @@
-"""Admin for ImportBatch,ContractMultiplier,ImportLayout."""
+"""Admin for ImportBatch. (ContractMultiplierAdmin and ImportLayoutAdmin live in admin_ext/brokers.py.)"""
 
 from django.contrib import admin
 from unfold.admin import ModelAdmin
 
-from post_mortem.models import ContractMultiplier, ImportBatch, ImportLayout
+from post_mortem.models import ImportBatch
 
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ModelAdmin):
-    pass
-
-
-@admin.register(ContractMultiplier)
-class ContractMultiplierAdmin(ModelAdmin):
-    pass
-
-
-@admin.register(ImportLayout)
-class ImportLayoutAdmin(ModelAdmin):
     pass

@@ -155,3 +155,20 @@ def build_layout(spec: LayoutSpec) -> type:
     else:
         attrs["read_execution"] = read_execution
     return type(f"Saved_{spec.name}", (base,), attrs)
+
+
+def sample_header(text: str, *, scan: int = 30) -> tuple[int, list[str]]:
+    """Guess the header row of a sample: the first of the widest rows near the top.
+
+    Why widest: title rows above a header ("Trades report", "Account: X") have one or two cells.
+    """
+    from .parsing import csv_lines
+
+    best: tuple[int, list[str]] = (0, [])
+    for count, (line, cells) in enumerate(csv_lines(text)):
+        names = [c.strip() for c in cells if c.strip()]
+        if len(names) > len(best[1]):
+            best = (line, names)
+        if count >= scan:
+            break
+    return best

@@ -1,0 +1,200 @@
+"""Admin for broker imports: the contract multiplier table and saved column mappings (ImportLayout).
+
+The "New layout from a sample" page lets ops staff upload a sample export, map its columns to our
+fields, see the round trips the mapping gives, and save; the saved layout is then detected by
+`import_trades --format auto` and the admin import like the built-in ones.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from unfold.admin import ModelAdmin
+from unfold.decorators import action, display
+from unfold.widgets import (
+    UnfoldAdminFileFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+)
+
+from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, REQUIRED, ROUND_TRIP_FIELDS, sample_header
+from post_mortem.models import ContractMultiplier, ImportLayout
+from post_mortem.services.brokers import import_layout_create, import_layout_trial
+
+MAX_SAMPLE_BYTES = 512 * 1024
+SAMPLE_LINES = 60
+KIND_CHOICES = [
+    ("round_trips", "One row per closed trade (round trip)"),
+    ("executions", "One row per fill (paired FIFO into round trips)"),
+]
+DATE_ORDER_CHOICES = [("MDY", "Month first (7/2/2026 = 2 July)"), ("DMY", "Day first (2/7/2026 = 2 July)")]
+
+
+@admin.register(ContractMultiplier)
+class ContractMultiplierAdmin(ModelAdmin):
+    list_display = ("root", "multiplier", "description")
+    list_editable = ("multiplier",)
+    search_fields = ("root", "description")
+    ordering = ("root",)
+    list_per_page = 100
+
+
+class SampleForm(forms.Form):
+    name = forms.CharField(
+        max_length=60,
+        widget=UnfoldAdminTextInputWidget,
+        help_text="lower-case, e.g. acme_fills; it becomes a --format value",
+    )
+    kind = forms.ChoiceField(choices=KIND_CHOICES, widget=UnfoldAdminSelectWidget)
+    date_order = forms.ChoiceField(choices=DATE_ORDER_CHOICES, widget=UnfoldAdminSelectWidget)
+    sample = forms.FileField(widget=UnfoldAdminFileFieldWidget, help_text="a CSV export from the broker")
+
+    def clean_sample(self):
+        upload = self.cleaned_data["sample"]
+        if upload.size > MAX_SAMPLE_BYTES:
+            raise ValidationError("the sample is larger than 512 KB: keep the header and a few dozen rows")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("the sample is not UTF-8 text; save it as CSV UTF-8") from None
+        lines = text.splitlines()[:SAMPLE_LINES]
+        if not lines:
+            raise ValidationError("the sample is empty")
+        return "\n".join(lines) + "\n"
+
+
+def mapping_form_class(kind: str, columns: list[str]) -> type[forms.Form]:
+    """A form with one column choice per field of the layout kind."""
+    fields_help = ROUND_TRIP_FIELDS if kind == "round_trips" else EXECUTION_FIELDS
+    choices = [("", "— not in this file —"), *((c, c) for c in columns)]
+    attrs: dict[str, object] = {
+        "name": forms.CharField(widget=forms.HiddenInput),
+        "kind": forms.ChoiceField(choices=KIND_CHOICES, widget=forms.HiddenInput),
+        "date_order": forms.ChoiceField(choices=DATE_ORDER_CHOICES, widget=forms.HiddenInput),
+        "sample_text": forms.CharField(widget=forms.HiddenInput, strip=False),
+    }
+    for field, meaning in fields_help.items():
+        attrs[f"map_{field}"] = forms.ChoiceField(
+            label=f"{field}{' *' if field in REQUIRED[kind] else ''}",
+            help_text=meaning,
+            choices=choices,
+            required=False,
+            widget=UnfoldAdminSelectWidget,
+        )
+    return type("MappingForm", (forms.Form,), attrs)
+
+
+def _guess(field: str, columns: list[str]) -> str:
+    """Preselect a column whose name looks like the field (a person still confirms)."""
+    wanted = field.replace("_", "").lower()
+    for column in columns:
+        squashed = "".join(ch for ch in column.lower() if ch.isalnum())
+        if squashed == wanted:
+            return column
+    return ""
+
+
+@admin.register(ImportLayout)
+class ImportLayoutAdmin(ModelAdmin):
+    list_display = ("name", "kind_label", "signature_text", "active_badge", "created_by", "created_at")
+    list_filter = ("is_active",)
+    list_filter_submit = True
+    search_fields = ("name",)
+    readonly_fields = ("signature", "mapping", "options", "created_by", "created_at")
+    fields = ("name", "is_active", "signature", "mapping", "options", "created_by", "created_at")
+    actions_list = ("new_from_sample",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # New layouts come from a sample (so every saved mapping has parsed a real file).
+        return False
+
+    def has_new_from_sample_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("post_mortem.add_importlayout")
+
+    @display(description="kind")
+    def kind_label(self, obj: ImportLayout) -> str:
+        return dict(KIND_CHOICES).get((obj.options or {}).get("kind", "round_trips"), "?")
+
+    @display(description="identified by")
+    def signature_text(self, obj: ImportLayout) -> str:
+        return ", ".join(obj.signature or [])
+
+    @display(description="active", label={"active": "success", "off": "danger"})
+    def active_badge(self, obj: ImportLayout) -> str:
+        return "active" if obj.is_active else "off"
+
+    @action(description="New layout from a sample", url_path="from-sample", permissions=["new_from_sample"])
+    def new_from_sample(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_new_from_sample_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "New import layout"}
+        if request.method != "POST":
+            context["form"] = SampleForm()
+            return TemplateResponse(request, "admin_ext/brokers/layout_sample.html", context)
+        if "sample_text" not in request.POST:
+            form = SampleForm(request.POST, request.FILES)
+            if not form.is_valid():
+                context["form"] = form
+                return TemplateResponse(request, "admin_ext/brokers/layout_sample.html", context)
+            data = form.cleaned_data
+            _line, columns = sample_header(data["sample"])
+            kind = data["kind"]
+            initial = {
+                "name": data["name"],
+                "kind": kind,
+                "date_order": data["date_order"],
+                "sample_text": data["sample"],
+                **{
+                    f"map_{f}": _guess(f, columns)
+                    for f in (ROUND_TRIP_FIELDS if kind == "round_trips" else EXECUTION_FIELDS)
+                },
+            }
+            mapping_form = mapping_form_class(kind, columns)(initial=initial)
+            return self._mapping_page(request, context, mapping_form, columns, data["sample"], trial=None)
+        kind = request.POST.get("kind", "round_trips")
+        if kind not in REQUIRED:
+            raise PermissionDenied
+        sample_text = request.POST.get("sample_text", "")
+        _line, columns = sample_header(sample_text)
+        mapping_form = mapping_form_class(kind, columns)(request.POST)
+        if not mapping_form.is_valid():
+            return self._mapping_page(request, context, mapping_form, columns, sample_text, trial=None)
+        data = mapping_form.cleaned_data
+        mapping = {k.removeprefix("map_"): v for k, v in data.items() if k.startswith("map_") and v}
+        args = {
+            "name": data["name"],
+            "kind": kind,
+            "mapping": mapping,
+            "sample_text": data["sample_text"],
+            "date_order": data["date_order"],
+        }
+        try:
+            if "save" in request.POST:
+                layout = import_layout_create(**args, created_by=request.user)
+                self.message_user(
+                    request, f"Saved layout {layout.name}: files with its columns are now detected.", messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_change", args=[layout.pk]))
+            trial = import_layout_trial(**args)
+        except ValidationError as exc:
+            mapping_form.add_error(None, exc)
+            return self._mapping_page(request, context, mapping_form, columns, sample_text, trial=None)
+        return self._mapping_page(request, context, mapping_form, columns, sample_text, trial=trial)
+
+    def _mapping_page(self, request, context, form, columns, sample_text, *, trial) -> HttpResponse:
+        preview = sample_text.splitlines()[:12]
+        context.update(
+            {
+                "form": form,
+                "columns": columns,
+                "preview": preview,
+                "trial_rows": [row for _line, row in trial.parsed.rows[:20]] if trial else None,
+                "trial_count": len(trial.parsed.rows) if trial else 0,
+                "trial_warnings": trial.parsed.warnings[:10] if trial else [],
+            }
+        )
+        return TemplateResponse(request, "admin_ext/brokers/layout_mapping.html", context)
