@@ -38,6 +38,7 @@ def synthetic_frame(
     trades_per_account_day: float = 6.0,
     oversize_share: float = 0.08,
     no_stop_share: float = 0.0,
+    symbols: int = len(SYMBOLS),
 ) -> tuple[TradeFrame, ContextFrame]:
     """A desk's trades (winter months, New York hours) with `effects` planted in R.
 
@@ -45,6 +46,7 @@ def synthetic_frame(
     rounds of computing the context; membership settles and the planted shifts hold per segment.
     """
     rng = np.random.default_rng(seed)
+    symbol_names = list(SYMBOLS[:symbols]) + [f"SYM{i:03d}" for i in range(max(0, symbols - len(SYMBOLS)))]
     account_names = np.array([f"ACC-{i + 1:02d}" for i in range(accounts)], dtype=object)
     acct = rng.integers(0, accounts, n)
     n_days = max(5, int(np.ceil(n / (accounts * trades_per_account_day))))
@@ -72,7 +74,7 @@ def synthetic_frame(
     frame = TradeFrame(
         id=np.arange(1, n + 1, dtype=np.int64),
         account=account_names[acct],
-        symbol=np.array(SYMBOLS, dtype=object)[rng.integers(0, len(SYMBOLS), n)],
+        symbol=np.array(symbol_names, dtype=object)[rng.integers(0, len(symbol_names), n)],
         setup=np.array(SETUPS, dtype=object)[rng.integers(0, len(SETUPS), n)],
         side=np.where(rng.random(n) < 0.6, "LONG", "SHORT").astype(object),
         tags=np.full(n, "", dtype=object),

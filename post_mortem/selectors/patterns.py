@@ -36,50 +36,58 @@ def trade_frame_for_mining(*, until: dt.date | None) -> TradeFrame:
     return load_trade_frame(qs)
 
 
-def _trend_label(value) -> str | None:
-    if not isinstance(value, int | float) or isinstance(value, bool) or np.isnan(value):
-        return None
-    if value >= TREND_ATR_EDGE:
-        return "with_trend"
-    if value <= -TREND_ATR_EDGE:
-        return "counter_trend"
-    return "no_clear_trend"
+def _numbers(values: list) -> np.ndarray:
+    return np.array(
+        [float(v) if isinstance(v, int | float) and not isinstance(v, bool) else np.nan for v in values], dtype=float
+    )
 
 
-def _volatility_label(value) -> str | None:
-    if not isinstance(value, int | float) or isinstance(value, bool) or np.isnan(value):
-        return None
-    if value >= HIGH_VOLATILITY_RATIO:
-        return "high"
-    if value < LOW_VOLATILITY_RATIO:
-        return "low"
-    return "normal"
+def _regime_labels(values: np.ndarray, *, high: float, low: float, labels: tuple[str, str, str]) -> np.ndarray:
+    """labels = (at or above high, below low, in between); NaN -> None."""
+    out = np.full(len(values), None, dtype=object)
+    known = ~np.isnan(values)
+    out[known] = labels[2]
+    with np.errstate(invalid="ignore"):
+        out[known & (values >= high)] = labels[0]
+        out[known & (values < low)] = labels[1]
+    return out
 
 
 def analysis_columns_for(frame: TradeFrame) -> AnalysisColumns:
     """Primary factors and the entry regime of each trade's post-mortem, aligned with `frame`.
 
     Trend and volatility come from the analysis facts (`trend_atr`: the 20-bar move before entry in
-    ATR, signed in the trade's direction; `atr_ratio`: ATR at entry over its trailing average). Only
-    the two keys are read from the JSON, in the database.
+    ATR, signed in the trade's direction: `with_trend` at +1.5 or more, `counter_trend` at -1.5 or
+    less, else `no_clear_trend`; `atr_ratio`: ATR at entry over its trailing average: `high` at
+    1.5x or more, `low` under 0.75x, else `normal`). Only those two keys are read from the JSON,
+    in the database; alignment is one vectorised search, not a loop over trades.
     """
     n = len(frame)
     out = AnalysisColumns.empty(n)
     if n == 0:
         return out
-    rows = TradeAnalysis.objects.order_by().values_list(
-        "trade_id", "primary_factors", "facts__trend_atr", "facts__atr_ratio"
+    rows = list(
+        TradeAnalysis.objects.order_by().values_list("trade_id", "primary_factors", "facts__trend_atr", "facts__atr_ratio")
     )
+    if not rows:
+        return out
+    trade_ids, codes, trend, atr_ratio = zip(*rows, strict=True)
     order = np.argsort(frame.id)
     sorted_ids = frame.id[order]
-    for trade_id, codes, trend, atr_ratio in rows.iterator(chunk_size=20000):
-        k = np.searchsorted(sorted_ids, trade_id)
-        if k >= n or sorted_ids[k] != trade_id:
-            continue
-        pos = order[k]
-        out.primary_factors[pos] = list(codes) if isinstance(codes, list) else []
-        out.trend[pos] = _trend_label(trend)
-        out.volatility[pos] = _volatility_label(atr_ratio)
+    ids = np.array(trade_ids, dtype=np.int64)
+    k = np.minimum(np.searchsorted(sorted_ids, ids), n - 1)
+    hit = sorted_ids[k] == ids
+    pos = order[k[hit]]
+    code_lists = np.empty(len(rows), dtype=object)
+    code_lists[:] = [list(c) if isinstance(c, list) else [] for c in codes]
+    out.primary_factors[pos] = code_lists[hit]
+    edge = TREND_ATR_EDGE
+    out.trend[pos] = _regime_labels(
+        _numbers(trend), high=edge, low=-edge + 1e-12, labels=("with_trend", "counter_trend", "no_clear_trend")
+    )[hit]
+    out.volatility[pos] = _regime_labels(
+        _numbers(atr_ratio), high=HIGH_VOLATILITY_RATIO, low=LOW_VOLATILITY_RATIO, labels=("high", "low", "normal")
+    )[hit]
     return out
 
 
