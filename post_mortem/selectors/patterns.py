@@ -67,7 +67,9 @@ def analysis_columns_for(frame: TradeFrame) -> AnalysisColumns:
     if n == 0:
         return out
     rows = list(
-        TradeAnalysis.objects.order_by().values_list("trade_id", "primary_factors", "facts__trend_atr", "facts__atr_ratio")
+        TradeAnalysis.objects.order_by().values_list(
+            "trade_id", "primary_factors", "facts__trend_atr", "facts__atr_ratio"
+        )
     )
     if not rows:
         return out
