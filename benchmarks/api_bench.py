@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 TARGET_MS = 30.0
+scale_bench = None  # imported in main(), after SCALE_BENCH_SQLITE is set
 
 
 def ops_token() -> str:
@@ -37,6 +39,32 @@ def ops_token() -> str:
     user.groups.add(Group.objects.get(name="Ops"))
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def time_get(client, url: str, repeat: int) -> dict[str, object]:
+    """The scale benchmark's wall-clock figures, plus CPU time of the same requests.
+
+    The machine is shared, so wall time includes waiting for a core; process CPU time (median) is
+    what this process spent and is the steadier figure when others are busy.
+    """
+    figures = scale_bench.time_get(client, url, 1)
+    if "error" in figures:
+        return figures
+    walls, cpus = [], []
+    for _ in range(repeat):
+        w0, c0 = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        cpus.append((time.process_time() - c0) * 1000)
+        walls.append((time.perf_counter() - w0) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    figures.update(
+        median_ms=round(statistics.median(walls), 1),
+        min_ms=round(min(walls), 1),
+        max_ms=round(max(walls), 1),
+        cpu_median_ms=round(statistics.median(cpus), 1),
+        bytes=len(response.content),
+    )
+    return figures
 
 
 def urls(sample_trade_id: int) -> dict[str, str]:
@@ -73,6 +101,7 @@ def main() -> None:
     if args.db == "postgres" and args.trades != 1_000_000:
         parser.error("on PostgreSQL only the shared 1M set is used (another size would truncate it)")
 
+    global scale_bench
     import scale_bench  # the shared 1M-trade loader; reads SCALE_BENCH_SQLITE at import
 
     scale_bench.configure(args.db)
@@ -89,7 +118,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client(HTTP_AUTHORIZATION=f"Token {ops_token()}")
     sample = Trade.objects.order_by("id").values_list("id", flat=True)[args.trades // 2]
-    figures = {name: scale_bench.time_get(client, url, args.repeat) for name, url in urls(sample).items()}
+    figures = {name: time_get(client, url, args.repeat) for name, url in urls(sample).items()}
     pages = ("trades_page_100", "analyses_page_100")
     result = {
         "benchmark": "api",
@@ -97,7 +126,9 @@ def main() -> None:
         "trades": Trade.objects.count() if args.trades <= 100_000 else args.trades,
         "load": load,
         "target_ms": TARGET_MS,
-        "pages_within_target": all(figures[p].get("median_ms", 1e9) < TARGET_MS for p in pages),
+        "pages_within_target_wall": all(figures[p].get("median_ms", 1e9) < TARGET_MS for p in pages),
+        "pages_within_target_cpu": all(figures[p].get("cpu_median_ms", 1e9) < TARGET_MS for p in pages),
+        "load_average": os.getloadavg()[0],
         "figures": figures,
     }
     print(json.dumps(result, indent=2))
