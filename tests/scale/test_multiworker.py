@@ -152,3 +152,64 @@ def test_three_clusters_one_killed_mid_chunk_every_unit_once(tmp_path):
     # Work really was spread over more than one process.
     workers = {f["worker"] for f in TradeAnalysis.objects.values_list("facts", flat=True)}
     assert len(workers) >= 2, workers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_analysis_run_on_three_clusters_with_one_killed(tmp_path, monkeypatch):
+    """The real analysis run (rules engine) through analysis_run_start, worked by three clusters."""
+    from django_q.conf import Conf
+
+    from post_mortem.models import Recommendation
+    from post_mortem.services.analyses import analysis_run_start
+
+    # The test settings run tasks inline; this test needs them on the broker for the clusters.
+    monkeypatch.setattr(Conf, "SYNC", False)
+    trades = [
+        TradeFactory(account=f"ACC-{i % 4}", exit_price=[95, 99, 101, 104][i % 4], quantity=100 + 50 * (i % 5))
+        for i in range(240)
+    ]
+    ids = sorted(t.pk for t in trades)
+    Schedule.objects.update_or_create(
+        name="Recover stale run chunks",
+        defaults={"func": "post_mortem.tasks.runs.recover_stale_chunks", "schedule_type": "I", "minutes": 1},
+    )
+    run = analysis_run_start(trade_ids=ids, engine="rules", chunk_size=8)
+    procs = _start_clusters(3, tmp_path)
+    killed = None
+    try:
+
+        def victim():
+            held = _running_chunk_held_by(procs)
+            run.refresh_from_db()
+            return held or (run.is_finished and ("finished", None))
+
+        found, victim_proc = _wait(victim, 120, "a chunk in progress")
+        if victim_proc is not None:
+            os.killpg(victim_proc.pid, signal.SIGKILL)
+            victim_proc.wait(timeout=10)
+            killed = found.pk
+
+        def finished():
+            run.refresh_from_db()
+            return run.is_finished
+
+        _wait(finished, 240, "the analysis run to finish")
+    finally:
+        _stop(procs)
+        logs = "\n".join(p.read_text()[-3000:] for p in tmp_path.glob("qcluster*.log"))
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, (run.status, run.failures, logs)
+    assert (run.total, run.done, run.succeeded, run.failed) == (240, 240, 240, 0)
+    assert set(RunChunk.objects.filter(run=run).values_list("status", flat=True)) == {ChunkStatus.DONE}
+    per_trade = Counter(TradeAnalysis.objects.values_list("trade_id", flat=True))
+    assert sorted(per_trade) == ids and set(per_trade.values()) == {1}
+    assert TradeAnalysis.objects.filter(run=run).count() == 240
+    # No half-written analysis: each has its sections, and exactly one recommendation per
+    # improvement opportunity (a redone chunk replaced, never duplicated, them).
+    for analysis in TradeAnalysis.objects.all():
+        assert "performance_analysis" in analysis.analysis_data
+        opportunities = analysis.analysis_data.get("improvement_opportunities", [])
+        assert Recommendation.objects.filter(analysis=analysis).count() == len(opportunities)
+    assert killed is not None, "the run finished before a cluster could be killed mid-chunk"
+    assert RunChunk.objects.get(pk=killed).attempts >= 2
