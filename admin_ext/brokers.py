@@ -23,7 +23,13 @@ from unfold.widgets import (
 
 from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, REQUIRED, ROUND_TRIP_FIELDS, sample_header
 from post_mortem.models import ContractMultiplier, ImportLayout
-from post_mortem.services.brokers import import_layout_create, import_layout_trial
+from post_mortem.services.brokers import (
+    ProposalError,
+    import_layout_create,
+    import_layout_propose,
+    import_layout_trial,
+    proposal_available,
+)
 
 MAX_SAMPLE_BYTES = 512 * 1024
 SAMPLE_LINES = 60
@@ -161,6 +167,8 @@ class ImportLayoutAdmin(ModelAdmin):
         sample_text = request.POST.get("sample_text", "")
         _line, columns = sample_header(sample_text)
         mapping_form = mapping_form_class(kind, columns)(request.POST)
+        if "propose" in request.POST and proposal_available():
+            return self._propose(request, context, kind, columns, sample_text)
         if not mapping_form.is_valid():
             return self._mapping_page(request, context, mapping_form, columns, sample_text, trial=None)
         data = mapping_form.cleaned_data
@@ -185,6 +193,27 @@ class ImportLayoutAdmin(ModelAdmin):
             return self._mapping_page(request, context, mapping_form, columns, sample_text, trial=None)
         return self._mapping_page(request, context, mapping_form, columns, sample_text, trial=trial)
 
+    def _propose(self, request, context, kind: str, columns: list[str], sample_text: str) -> HttpResponse:
+        """Fill the form with Claude's proposal; the person checks and saves (never saved here)."""
+        base = {
+            "name": request.POST.get("name", ""),
+            "kind": kind,
+            "date_order": request.POST.get("date_order", "MDY"),
+            "sample_text": sample_text,
+        }
+        try:
+            proposal = import_layout_propose(kind=kind, sample_text=sample_text)
+        except (ProposalError, ValidationError) as exc:
+            form = mapping_form_class(kind, columns)(request.POST)
+            form.is_valid()
+            form.add_error(None, f"Claude could not propose a mapping: {exc}")
+            return self._mapping_page(request, context, form, columns, sample_text, trial=None)
+        initial = {**base, "date_order": proposal.date_order}
+        initial.update({f"map_{k}": v for k, v in proposal.mapping.items()})
+        form = mapping_form_class(kind, columns)(initial=initial)
+        context["proposal"] = proposal
+        return self._mapping_page(request, context, form, columns, sample_text, trial=None)
+
     def _mapping_page(self, request, context, form, columns, sample_text, *, trial) -> HttpResponse:
         preview = sample_text.splitlines()[:12]
         context.update(
@@ -195,6 +224,7 @@ class ImportLayoutAdmin(ModelAdmin):
                 "trial_rows": [row for _line, row in trial.parsed.rows[:20]] if trial else None,
                 "trial_count": len(trial.parsed.rows) if trial else 0,
                 "trial_warnings": trial.parsed.warnings[:10] if trial else [],
+                "claude_available": proposal_available(),
             }
         )
         return TemplateResponse(request, "admin_ext/brokers/layout_mapping.html", context)
