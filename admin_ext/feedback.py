@@ -47,6 +47,7 @@ from post_mortem.selectors.feedback import (
     prioritisation,
     rolling_expectancy_chart,
 )
+from post_mortem.services.impact import impact_run_start
 from post_mortem.services.recommendations import (
     MAX_REASON_LENGTH,
     recommendation_bulk_set_status,
@@ -148,6 +149,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
     actions = ["bulk_set_status"]
     actions_row = ["row_set_status"]
     actions_detail = ["detail_set_status"]
+    actions_list = ["measure_impact_now"]
     history_list_display = ["implementation_status", "implementation_date", "history_change_reason"]
 
     @display(description="Recommendation")
@@ -172,6 +174,25 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     # --- status changes ---------------------------------------------------------------------
+
+    def has_measure_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("post_mortem.add_impactassessment") and request.user.has_perm(
+            "post_mortem.add_jobrun"
+        )
+
+    @action(description="Measure impact now", icon="monitoring", permissions=["measure"])
+    def measure_impact_now(self, request: HttpRequest) -> HttpResponse:
+        """Queue a measurement of every implemented recommendation (the daily schedule, on demand)."""
+        run = impact_run_start(user=request.user)
+        url = reverse("admin:post_mortem_jobrun_change", args=[run.pk])
+        self.message_user(
+            request,
+            format_html(
+                'Impact measurement queued as <a href="{}">run #{}</a> ({} recommendations).', url, run.pk, run.total
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:post_mortem_recommendation_changelist"))
 
     @action(description="Set status", icon="task_alt", permissions=["change"])
     def row_set_status(self, request: HttpRequest, object_id: int) -> HttpResponse:

@@ -159,3 +159,27 @@ def test_dashboard_card_shows_measured_recommendation(auditor_client):
     impact_measure(recommendations=[rec], as_of=dt.datetime(2026, 9, 15, tzinfo=UTC), n_boot=300)
     body = auditor_client.get(reverse("admin:index")).content.decode()
     assert "Did the changes pay?" in body and "Half size after a loss" in body and "paid" in body
+
+
+def test_measure_impact_now_action_runs_and_needs_permission(
+    ops_user, auditor_user, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from post_mortem.models import ImpactAssessment, JobRun
+
+    ops_client, auditor_client = Client(), Client()
+    ops_client.force_login(ops_user)
+    auditor_client.force_login(auditor_user)
+
+    plant_trades(account="A", start=dt.datetime(2026, 7, 2, tzinfo=UTC), days=30, per_day=4, mean_r=0.0, seed=5)
+    plant_trades(account="A", start=dt.datetime(2026, 8, 1, 4, tzinfo=UTC), days=30, per_day=4, mean_r=0.5, seed=6)
+    RecommendationFactory(implementation_status="IMPLEMENTED", implementation_date=dt.date(2026, 8, 1))
+    url = reverse("admin:post_mortem_recommendation_measure_impact_now")
+    assert auditor_client.get(url).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        r = ops_client.get(url)
+    assert r.status_code == 302
+    run = JobRun.objects.get(kind="IMPACT")  # django-q2 runs in sync mode in tests
+    assert run.status == "SUCCEEDED" and run.created_by.username == "opsy"
+    assert ImpactAssessment.objects.filter(run=run).count() == 1
