@@ -46,6 +46,23 @@ from post_mortem.selectors.dashboard import account_breakdown, equity_curve, lat
 logger = logging.getLogger(__name__)
 
 admin.site.index_template = "admin_ext/dashboard/index.html"
+admin.site.index_title = "Dashboard"
+
+# Chart.js options for the equity curve (they replace unfold's defaults, which hide the axes).
+EQUITY_CHART_OPTIONS = json.dumps(
+    {
+        "animation": False,
+        "responsive": True,
+        "maintainAspectRatio": False,
+        "elements": {"point": {"radius": 0}, "line": {"borderWidth": 2, "tension": 0.1}},
+        "plugins": {"legend": {"display": False}, "tooltip": {"mode": "index", "intersect": False}},
+        "interaction": {"mode": "index", "intersect": False},
+        "scales": {
+            "x": {"grid": {"display": False}, "ticks": {"maxTicksLimit": 12, "maxRotation": 0}},
+            "y": {"grid": {"color": "rgba(128,128,128,0.15)"}, "ticks": {"maxTicksLimit": 6}},
+        },
+    }
+)
 
 
 @dataclass
@@ -103,15 +120,14 @@ def _r(value: float | None) -> str:
 
 def _kpi_cards(request: HttpRequest) -> list[dict[str, str]]:
     kpis = trade_kpis()
+    with_r = number_format(kpis.trades_with_r, force_grouping=True)
     return [
-        {"title": "Trades", "value": number_format(kpis.trades, force_grouping=True), "icon": "candlestick_chart",
-         "footer": f"{number_format(kpis.trades_with_r, force_grouping=True)} with a stop (R known)"},
-        {"title": "Net P&L", "value": _money(kpis.net_pnl), "icon": "payments",
+        {"title": "Trades", "value": number_format(kpis.trades, force_grouping=True),
+         "footer": f"{with_r} with a stop (R known)"},
+        {"title": "Net P&L", "value": _money(kpis.net_pnl),
          "footer": f"avg win {_money(kpis.avg_win)} · avg loss {_money(kpis.avg_loss)}"},
-        {"title": "Win rate", "value": _pct(kpis.win_rate), "icon": "target",
-         "footer": "trades with net P&L above zero"},
-        {"title": "Expectancy", "value": _r(kpis.expectancy_r), "icon": "functions",
-         "footer": "mean R-multiple per trade with a stop"},
+        {"title": "Win rate", "value": _pct(kpis.win_rate), "footer": "trades with net P&L above zero"},
+        {"title": "Expectancy", "value": _r(kpis.expectancy_r), "footer": "mean R-multiple per trade with a stop"},
     ]  # fmt: skip
 
 
@@ -171,6 +187,7 @@ def dashboard_callback(request: HttpRequest, context: dict) -> dict:
     if user.has_perm("post_mortem.view_trade"):
         context["kpis"] = _kpi_cards(request)
         context["equity_chart"] = _equity_chart()
+        context["equity_chart_options"] = EQUITY_CHART_OPTIONS
         context["accounts_table"] = _accounts_table()
     if user.has_perm("post_mortem.view_jobrun"):
         context["runs_table"] = _runs_table(request)
