@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..selectors.feedback import experiment_results, history_entries, history_queryset, recommendation_list
 from ..services.experiments import experiment_create
+from ..services.impact import DEFAULT_MIN_SAMPLE, DEFAULT_WINDOW_DAYS, impact_run_start
 from ..services.recommendations import MAX_REASON_LENGTH, recommendation_set_status
 from .filters import IdFilter
 from .schema import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS
@@ -163,6 +164,17 @@ class ImpactAssessmentSerializer(serializers.ModelSerializer):
             "measured_at",
         ]
         read_only_fields = fields
+
+
+class MeasureRequestSerializer(serializers.Serializer):
+    recommendation_id = serializers.IntegerField(min_value=1, max_value=MAX_DB_ID, required=False, allow_null=True)
+    window_days = serializers.IntegerField(min_value=1, max_value=3650, default=DEFAULT_WINDOW_DAYS)
+    min_sample = serializers.IntegerField(min_value=2, max_value=1_000_000, default=DEFAULT_MIN_SAMPLE)
+
+
+class MeasureAcceptedSerializer(serializers.Serializer):
+    run = serializers.IntegerField(help_text="Poll /api/post-mortem/runs/<run>/; assessments carry run=<run>")
+    recommendations = serializers.IntegerField()
 
 
 class ExperimentSerializer(serializers.ModelSerializer):
@@ -359,6 +371,32 @@ class ImpactAssessmentViewSet(DeskReadOnlyViewSet):
     filterset_class = ImpactAssessmentFilter
     ordering_fields = ["measured_at", "effect", "roi_per_month", "p_value", "id"]
     ordering = ["-measured_at", "-id"]
+
+    @extend_schema(
+        summary="Measure impact now",
+        description="Queue an impact run over every implemented recommendation (or one). 202 with the run id; "
+        "the assessments appear under impact-assessments/?run=<id>. Needs `post_mortem.add_impactassessment` (Ops).",
+        request=MeasureRequestSerializer,
+        responses={202: MeasureAcceptedSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=False, methods=["post"], url_path="measure", filter_backends=[], pagination_class=None)
+    def measure(self, request):
+        body = MeasureRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            run = impact_run_start(
+                recommendation_id=data.get("recommendation_id"),
+                window_days=data["window_days"],
+                min_sample=data["min_sample"],
+                user=request.user,
+            )
+        except DjangoValidationError as exc:
+            err = _as_drf_error(exc)
+            if "recommendation" in err.detail:
+                err = ValidationError({"recommendation_id": err.detail["recommendation"]})
+            raise err from exc
+        return Response({"run": run.pk, "recommendations": run.total}, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema_view(

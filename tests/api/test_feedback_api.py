@@ -201,3 +201,20 @@ def test_schema_includes_feedback_endpoints(ops_api):
         assert path in text
     assert User.objects.filter(username=ops_api.user.username).exists()
     assert Recommendation.objects.count() == 0
+
+
+def test_measure_endpoint_queues_run(ops_api, auditor_api, django_capture_on_commit_callbacks):
+    plant_trades(account="A", start=dt.datetime(2026, 7, 2, tzinfo=UTC), days=30, per_day=4, mean_r=0.0, seed=7)
+    plant_trades(account="A", start=dt.datetime(2026, 8, 1, 4, tzinfo=UTC), days=30, per_day=4, mean_r=0.5, seed=8)
+    rec = RecommendationFactory(implementation_status="IMPLEMENTED", implementation_date=dt.date(2026, 8, 1))
+    pending = RecommendationFactory()
+    assert auditor_api.post(f"{BASE}impact-assessments/measure/", {}).status_code == 403
+    bad = ops_api.post(f"{BASE}impact-assessments/measure/", {"recommendation_id": pending.pk})
+    assert bad.status_code == 400 and "recommendation_id" in bad.json()
+    assert ops_api.post(f"{BASE}impact-assessments/measure/", {"window_days": 0}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        r = ops_api.post(f"{BASE}impact-assessments/measure/", {"recommendation_id": rec.pk})
+    assert r.status_code == 202
+    run_id = r.json()["run"]
+    rows = auditor_api.get(f"{BASE}impact-assessments/", {"run": run_id}).json()["results"]
+    assert [row["recommendation"] for row in rows] == [rec.pk]
