@@ -10,6 +10,16 @@ from django.core.management.base import BaseCommand, CommandError
 from post_mortem.services.imports import trades_import
 
 
+def _broker_options(options: dict) -> dict | None:
+    """What a broker file cannot say itself; left out when not given, so canonical batches stay clean."""
+    chosen = {
+        "account": options["account"],
+        "date_order": "" if options["date_order"] == "MDY" else options["date_order"],
+        "session_date": options["session_date"],
+    }
+    return {k: v for k, v in chosen.items() if v} or None
+
+
 class Command(BaseCommand):
     help = "Import closed trades from a CSV/XLSX file. Atomic: any bad row means nothing is written."
 
@@ -21,8 +31,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--format",
             default="canonical",
-            help="canonical (default), auto (detect from the header), or a broker layout name",
+            help="canonical (default), auto (detect from the header), or a broker layout name: "
+            "ninjatrader_trades, topstepx, tradovate_performance, tradovate_positions, mt5, thinkorswim, "
+            "tradenote, ninjatrader_executions, ibkr_flex, das, tradervue (or a layout saved in the admin)",
         )
+        parser.add_argument("--account", default="", help="Account for broker files that have no account column")
+        parser.add_argument(
+            "--date-order", default="MDY", choices=["MDY", "DMY"], help="Slash dates month-first (default) or day-first"
+        )
+        parser.add_argument("--session-date", default="", help="YYYY-MM-DD: the trading day of a DAS Trader file")
 
     def handle(self, *args, **options) -> None:
         path: Path = options["path"]
@@ -34,6 +51,7 @@ class Command(BaseCommand):
             tz_name=options["timezone"],
             dry_run=options["dry_run"],
             file_format=options["format"],
+            options=_broker_options(options),
         )
         if options["json"]:
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
