@@ -1,16 +1,399 @@
-"""Admin for AnalysisPattern,ImprovementPlan."""
+"""Admin for mined patterns and improvement plans.
 
-from django.contrib import admin
+Patterns and plans are results, not data entry: both are read-only here. "Mine patterns" (a period
+form) and "Build improvement plan" enqueue runs through the post_mortem services and send the user
+to the run's page. The pattern page shows segment vs rest (mean R with CI, R distribution) and the
+affected trades; the plan page reads as a document with each recommendation's live status.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.decorators import action, display
+from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminSingleDateWidget
 
-from post_mortem.models import AnalysisPattern, ImprovementPlan
+from admin_ext.dashboard import DashboardCard, dashboard_card
+from post_mortem.mining.miner import DEFAULT_MIN_TRADES
+from post_mortem.models import AnalysisPattern, ImprovementPlan, Trade
+from post_mortem.models.choices import IMPLEMENTATION_STATUS_COLORS
+from post_mortem.selectors.patterns import top_patterns
+from post_mortem.services.patterns import mining_run_start
+from post_mortem.services.plans import plan_run_start
+
+AFFECTED_TRADES_SHOWN = 100
+CONFIDENCE_COLORS = {"high": "success", "medium": "warning", "low": "info"}
+
+
+def _confidence_level(p: AnalysisPattern) -> str:
+    if p.significant and p.confidence >= 0.99:
+        return "high"
+    if p.significant:
+        return "medium"
+    return "low"
+
+
+class MinePatternsForm(forms.Form):
+    since = forms.DateField(
+        required=False, widget=UnfoldAdminSingleDateWidget, help_text="First entry date (desk timezone); empty = all"
+    )
+    until = forms.DateField(
+        required=False, widget=UnfoldAdminSingleDateWidget, help_text="Last entry date (desk timezone); empty = all"
+    )
+    min_trades = forms.IntegerField(
+        min_value=2,
+        initial=DEFAULT_MIN_TRADES,
+        widget=UnfoldAdminIntegerFieldWidget,
+        help_text="Minimum trades in a segment and in the rest, each with wins and losses",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "Until must be on or after since.")
+        return data
+
+
+def _chart_json(p: AnalysisPattern) -> tuple[str, str]:
+    """Chart.js data: means with their 95% CIs (floating bars), and the R distributions (% of trades)."""
+    details = p.details or {}
+    ci_seg = details.get("mean_ci_segment") or [p.mean_r, p.mean_r]
+    ci_rest = details.get("mean_ci_rest") or [p.mean_r_rest, p.mean_r_rest]
+    means = {
+        "labels": [f"{p.factor}={p.segment} (n={p.n})", f"rest (n={p.n_rest})"],
+        "datasets": [
+            {"label": "Mean R", "data": [p.mean_r, p.mean_r_rest], "backgroundColor": "#6366f1"},
+            {"label": "95% CI of the mean", "data": [ci_seg, ci_rest], "backgroundColor": "#f59e0b"},
+        ],
+    }
+    edges = details.get("hist_edges") or []
+    seg = details.get("hist_segment") or []
+    rest = details.get("hist_rest") or []
+    n_seg, n_rest = max(sum(seg), 1), max(sum(rest), 1)
+    labels = []
+    for i in range(max(len(edges) - 1, 0)):
+        lo, hi = edges[i], edges[i + 1]
+        if i == 0:
+            labels.append(f"< {hi:g}")
+        elif i == len(edges) - 2:
+            labels.append(f">= {lo:g}")
+        else:
+            labels.append(f"{lo:g}..{hi:g}")
+    seg_pct = [round(100 * c / n_seg, 2) for c in seg]
+    rest_pct = [round(100 * c / n_rest, 2) for c in rest]
+    dist = {
+        "labels": labels,
+        "datasets": [
+            {"label": "segment, % of trades", "data": seg_pct, "backgroundColor": "#6366f1"},
+            {"label": "rest, % of trades", "data": rest_pct, "backgroundColor": "#94a3b8"},
+        ],
+    }
+    return json.dumps(means), json.dumps(dist)
 
 
 @admin.register(AnalysisPattern)
 class AnalysisPatternAdmin(ModelAdmin):
-    pass
+    list_display = [
+        "segment_name",
+        "kind_label",
+        "confidence_label",
+        "effect_display",
+        "ci_display",
+        "n",
+        "q_display",
+        "dollars_display",
+        "period_display",
+    ]
+    list_filter = [
+        "significant",
+        "pattern_type",
+        "factor",
+        "category",
+        ("period_start", RangeDateFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["factor", "segment", "description"]
+    ordering = ["q_value", "effect"]
+    actions_list = ["mine_patterns"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["description", "action_items_display", "charts"]}),
+        (
+            "Statistics",
+            {
+                "fields": [
+                    ("factor", "segment", "pattern_type", "category"),
+                    ("n", "n_rest", "mean_r", "mean_r_rest"),
+                    ("effect", "ci_low", "ci_high"),
+                    ("p_value", "p_welch", "q_value", "confidence"),
+                    ("win_rate", "win_rate_rest", "fisher_p"),
+                    ("dollars_at_stake", "significant"),
+                    ("period_start", "period_end", "run_link"),
+                ]
+            },
+        ),
+        ("Affected trades", {"fields": ["affected_trades_display"]}),
+    ]
+    readonly_fields = [
+        "description",
+        "action_items_display",
+        "charts",
+        "factor",
+        "segment",
+        "pattern_type",
+        "category",
+        "n",
+        "n_rest",
+        "mean_r",
+        "mean_r_rest",
+        "effect",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "p_welch",
+        "q_value",
+        "confidence",
+        "win_rate",
+        "win_rate_rest",
+        "fisher_p",
+        "dollars_at_stake",
+        "significant",
+        "period_start",
+        "period_end",
+        "run_link",
+        "affected_trades_display",
+    ]
+
+    # --- read-only results ------------------------------------------------------------------
+
+    def has_add_permission(self, request) -> bool:
+        return False  # patterns come from mining runs only
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_mine_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("post_mortem.add_analysispattern") and request.user.has_perm(
+            "post_mortem.add_jobrun"
+        )
+
+    # --- columns ----------------------------------------------------------------------------
+
+    @display(description="Segment", ordering="factor")
+    def segment_name(self, obj: AnalysisPattern) -> str:
+        return f"{obj.factor} = {obj.segment}"
+
+    @display(description="Kind", label={"weakness": "danger", "strength": "success"})
+    def kind_label(self, obj: AnalysisPattern) -> tuple[str, str]:
+        return obj.pattern_type, obj.pattern_type.capitalize()
+
+    @display(description="Confidence", ordering="q_value", label=CONFIDENCE_COLORS)
+    def confidence_label(self, obj: AnalysisPattern) -> tuple[str, str]:
+        level = _confidence_level(obj)
+        text = f"{obj.confidence:.1%}" if obj.significant else f"{obj.confidence:.0%} (not significant)"
+        return level, text
+
+    @display(description="Effect", ordering="effect")
+    def effect_display(self, obj: AnalysisPattern) -> str:
+        return f"{obj.effect:+.2f} R"
+
+    @display(description="95% CI")
+    def ci_display(self, obj: AnalysisPattern) -> str:
+        return f"{obj.ci_low:+.2f} to {obj.ci_high:+.2f}"
+
+    @display(description="q", ordering="q_value")
+    def q_display(self, obj: AnalysisPattern) -> str:
+        return f"{obj.q_value:.2g}"
+
+    @display(description="$ at stake", ordering="dollars_at_stake")
+    def dollars_display(self, obj: AnalysisPattern) -> str:
+        return f"{obj.dollars_at_stake:+,.0f}"
+
+    @display(description="Period")
+    def period_display(self, obj: AnalysisPattern) -> str:
+        if not obj.period_start and not obj.period_end:
+            return "all trades"
+        return f"{obj.period_start or '…'} to {obj.period_end or '…'}"
+
+    # --- detail page ------------------------------------------------------------------------
+
+    @display(description="Welch p")
+    def p_welch(self, obj: AnalysisPattern) -> str:
+        value = (obj.details or {}).get("p_welch")
+        return "–" if value is None else f"{value:.3g}"
+
+    @display(description="Action items")
+    def action_items_display(self, obj: AnalysisPattern) -> str:
+        return render_to_string("admin_ext/patterns/action_items.html", {"items": obj.action_items or []})
+
+    @display(description="Segment vs rest")
+    def charts(self, obj: AnalysisPattern) -> str:
+        means, dist = _chart_json(obj)
+        return render_to_string("admin_ext/patterns/charts.html", {"pattern": obj, "means": means, "dist": dist})
+
+    @display(description="Run")
+    def run_link(self, obj: AnalysisPattern) -> str:
+        if not obj.run_id:
+            return "–"
+        return format_html(
+            '<a class="text-primary-600" href="{}">{}</a>',
+            reverse("admin:post_mortem_jobrun_change", args=[obj.run_id]),
+            f"Mining run #{obj.run_id}",
+        )
+
+    @display(description="Trades")
+    def affected_trades_display(self, obj: AnalysisPattern) -> str:
+        ids = list(obj.affected_trade_ids or [])
+        shown = ids[:AFFECTED_TRADES_SHOWN]
+        trades = (
+            Trade.objects.filter(pk__in=shown)
+            .order_by("-entry_time")
+            .values("pk", "account", "external_id", "symbol", "side", "setup", "entry_time", "r_multiple", "net_pnl")
+        )
+        changelist = reverse("admin:post_mortem_trade_changelist")
+        return render_to_string(
+            "admin_ext/patterns/affected_trades.html",
+            {
+                "pattern": obj,
+                "trades": trades,
+                "stored": len(ids),
+                "truncated": bool((obj.details or {}).get("trade_ids_truncated")),
+                "changelist_url": f"{changelist}?id__in={','.join(str(i) for i in ids)}" if ids else "",
+            },
+        )
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        return True if lookup == "id__in" else super().lookup_allowed(lookup, value, request)
+
+    # --- "Mine patterns" --------------------------------------------------------------------
+
+    @action(description="Mine patterns", icon="query_stats", permissions=["mine"])
+    def mine_patterns(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponseRedirect(reverse("admin:post_mortem_analysispattern_mine"))
+
+    def mine_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_mine_permission(request):
+            raise PermissionDenied
+        form = MinePatternsForm(request.POST or None, initial={"min_trades": DEFAULT_MIN_TRADES})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                run = mining_run_start(
+                    since=data.get("since"),
+                    until=data.get("until"),
+                    min_trades=data["min_trades"],
+                    created_by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, "; ".join(exc.messages))
+            else:
+                self.message_user(request, f"Pattern mining queued as run #{run.pk}.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_change", args=[run.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mine patterns",
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin_ext/patterns/mine.html", context)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("mine/", wrap(self.mine_view), name="post_mortem_analysispattern_mine"),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(ImprovementPlan)
 class ImprovementPlanAdmin(ModelAdmin):
-    pass
+    list_display = ["title", "improvement_count", "weakness_dollars", "period_start", "period_end", "created_at"]
+    list_filter_submit = True
+    list_filter = [("created_at", RangeDateFilter)]
+    search_fields = ["title", "summary"]
+    actions_list = ["build_plan"]
+    change_form_template = "admin_ext/patterns/plan_document.html"
+    readonly_fields = ["title", "summary", "period_start", "period_end", "created_by", "created_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False  # plans come from "Build improvement plan"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_build_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("post_mortem.add_improvementplan") and request.user.has_perm(
+            "post_mortem.add_jobrun"
+        )
+
+    @display(description="Improvements")
+    def improvement_count(self, obj: ImprovementPlan) -> int:
+        return len(obj.improvements or [])
+
+    @display(description="Weaknesses, $ at stake")
+    def weakness_dollars(self, obj: ImprovementPlan) -> str:
+        total = sum(i.get("dollars_at_stake", 0) for i in obj.improvements or [] if i.get("kind") == "avoid")
+        return f"{total:+,.0f}"
+
+    @action(description="Build improvement plan", icon="checklist", permissions=["build"])
+    def build_plan(self, request: HttpRequest) -> HttpResponse:
+        try:
+            run = plan_run_start(created_by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:post_mortem_improvementplan_changelist"))
+        self.message_user(request, f"Building the improvement plan as run #{run.pk}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_change", args=[run.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        plan = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if plan is not None:
+            recs = {r.pk: r for r in plan.recommendations.all()}
+            items = []
+            for item in plan.improvements or []:
+                rec = recs.get(item.get("recommendation_id"))
+                items.append(
+                    {
+                        **item,
+                        "rec": rec,
+                        "status_variant": IMPLEMENTATION_STATUS_COLORS.get(rec.implementation_status, "info")
+                        if rec
+                        else "info",
+                    }
+                )
+            extra["plan_items"] = items
+            extra["plan_focus"] = plan.focus_areas or []
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+
+@dashboard_card(order=30)
+def top_patterns_card(request: HttpRequest) -> DashboardCard | None:
+    """Dashboard: the latest mined period's significant patterns, most dollars at stake first."""
+    if not request.user.has_perm("post_mortem.view_analysispattern"):
+        return None
+    patterns = top_patterns(limit=5)
+    rows = [
+        {
+            "pattern": p,
+            "url": reverse("admin:post_mortem_analysispattern_change", args=[p.pk]),
+            "variant": CONFIDENCE_COLORS[_confidence_level(p)],
+        }
+        for p in patterns
+    ]
+    return DashboardCard(
+        title="Top patterns (latest mining run)",
+        template="admin_ext/dashboard/top_patterns.html",
+        context={"rows": rows, "list_url": reverse("admin:post_mortem_analysispattern_changelist")},
+    )

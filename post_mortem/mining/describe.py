@@ -180,6 +180,6 @@ def type_code(factor: str, segment: str, *, weakness: bool) -> str:
     """Stable recommendation type: `avoid_after_loss_reentry`, `avoid_setup_fade`, `more_setup_pullback`."""
     if factor == "after_loss" and segment == "true" and weakness:
         return "avoid_after_loss_reentry"
-    value = re.sub(r"[^a-z0-9]+", "_", segment.lower().replace("+", "plus").replace("<", "lt")).strip("_")
+    value = re.sub(r"[^a-z0-9]+", "_", segment.lower().replace("+", "_plus").replace("<", "under_")).strip("_")
     base = value if factor == "primary_factor" else f"{factor}_{value}"
     return f"{'avoid' if weakness else 'more'}_{base}"[:60]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats as sps
 
 from ..context import ContextFrame, TradeFrame
 from ..stats import benjamini_hochberg
@@ -57,6 +58,8 @@ class SegmentResult:
     accounts: list[str] = field(default_factory=list)  # accounts with trades in the segment
     hist_segment: list[int] = field(default_factory=list)  # counts per HIST_EDGES bin
     hist_rest: list[int] = field(default_factory=list)
+    mean_ci_segment: tuple[float, float] = (float("nan"), float("nan"))  # 95% t-interval of each mean
+    mean_ci_rest: tuple[float, float] = (float("nan"), float("nan"))
 
     @property
     def confidence(self) -> float:
@@ -105,11 +108,23 @@ class _Tested:
     n_rest: int
     sum_seg: float
     sum_rest: float
+    sumsq_seg: float
+    sumsq_rest: float
     wins: int
     wins_rest: int
     p_mw: float
     p_welch: float
     universe: np.ndarray
+
+
+def _mean_ci(total: float, total_sq: float, n: int) -> tuple[float, float]:
+    """95% interval of one group's mean (for the chart; the effect's CI is the bootstrap one)."""
+    if n < 2:
+        return (float("nan"), float("nan"))
+    mean = total / n
+    sd = np.sqrt(max(total_sq - n * mean**2, 0.0) / (n - 1))
+    half = float(sps.t.ppf(0.975, n - 1)) * sd / np.sqrt(n)
+    return (float(mean - half), float(mean + half))
 
 
 def mine(
@@ -212,6 +227,8 @@ def mine(
                     n_rest=int(n_rest[label]),
                     sum_seg=float(sum_seg[label]),
                     sum_rest=float(total - sum_seg[label]),
+                    sumsq_seg=float(sumsq_seg[label]),
+                    sumsq_rest=float(total_sq - sumsq_seg[label]),
                     wins=int(wins_seg[label]),
                     wins_rest=int(wins_u - wins_seg[label]),
                     p_mw=float(p_mw[label]),
@@ -272,6 +289,8 @@ def mine(
                 accounts=[account_labels[k] for k in seg_accounts if k < len(account_labels)],
                 hist_segment=hist_seg.tolist(),
                 hist_rest=(universe_hist[key] - hist_seg).tolist(),
+                mean_ci_segment=_mean_ci(t.sum_seg, t.sumsq_seg, t.n),
+                mean_ci_rest=_mean_ci(t.sum_rest, t.sumsq_rest, t.n_rest),
             )
         )
     return MiningResult(

@@ -139,6 +139,8 @@ def patterns_mine(
                     "hist_edges": HIST_EDGES.tolist(),
                     "hist_segment": seg.hist_segment,
                     "hist_rest": seg.hist_rest,
+                    "mean_ci_segment": [_finite(x) for x in seg.mean_ci_segment],
+                    "mean_ci_rest": [_finite(x) for x in seg.mean_ci_rest],
                     "after_loss_minutes": after_loss_minutes,
                     "desk_timezone": desk_tz,
                     "min_trades": min_trades,

@@ -112,11 +112,14 @@ def plan_build(
         )
     after_loss_minutes = float((patterns[0].details or {}).get("after_loss_minutes", 30))
     user = created_by if created_by is not None and created_by.is_authenticated else None
-    period_text = f"{period_start or 'start'} to {period_end or 'latest'}"
+    if period_start or period_end:
+        period_text = f"{period_start or 'first trade'} to {period_end or 'last trade'}"
+    else:
+        period_text = "all trades"
 
     with transaction.atomic():
         plan = ImprovementPlan.objects.create(
-            title=f"Improvement plan, trades {period_text}",
+            title=f"Improvement plan ({period_text})",
             period_start=period_start,
             period_end=period_end,
             run=run,
@@ -211,7 +214,7 @@ def _summary(improvements: list[dict[str, Any]], period_text: str) -> str:
     weak = [i for i in improvements if i["kind"] == "avoid"]
     strong = [i for i in improvements if i["kind"] == "do_more"]
     lost = -sum(i["dollars_at_stake"] for i in weak)
-    parts = [f"Trades {period_text}: {len(weak)} significant weaknesses, {len(strong)} strengths to build on."]
+    parts = [f"Mined period {period_text}: {len(weak)} significant weaknesses, {len(strong)} strengths to build on."]
     if weak:
         top = weak[0]
         parts.append(
