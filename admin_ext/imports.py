@@ -1,11 +1,200 @@
-"""Admin for ImportBatch. (ContractMultiplierAdmin and ImportLayoutAdmin live in admin_ext/brokers.py.)"""
+"""Admin for ImportBatch: who imported what, its errors, its progress, and rollback.
 
-from django.contrib import admin
+(ContractMultiplierAdmin and ImportLayoutAdmin live in admin_ext/brokers.py.)
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
+from unfold.decorators import action, display
 
-from post_mortem.models import ImportBatch
+from post_mortem.models import BatchStatus, ImportBatch
+from post_mortem.models.choices import BATCH_STATUS_COLORS
+from post_mortem.selectors.trades import import_batch_list_queryset, import_batch_trade_count
+from post_mortem.services.imports import import_batch_rollback
+
+MAX_ERRORS_SHOWN = 200
 
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ModelAdmin):
-    pass
+    list_display = (
+        "created_at",
+        "file_name",
+        "status_label",
+        "progress",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "error_count",
+        "file_format",
+        "created_by",
+    )
+    list_filter = ("status", "file_format")
+    list_filter_submit = True
+    search_fields = ("file_name", "file_hash")
+    show_full_result_count = False
+    change_form_template = "admin_ext/imports/batch_change_form.html"
+    actions_detail = ["rollback_detail"]
+    actions_row = ["rollback_row"]
+    readonly_fields = (
+        "file_name",
+        "file_hash",
+        "file_format",
+        "timezone",
+        "status_label",
+        "progress",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "error_count",
+        "error_list",
+        "trades_link",
+        "run_link",
+        "created_by",
+        "created_at",
+        "finished_at",
+        "rolled_back_at",
+        "rolled_back_by",
+    )
+    fieldsets = (
+        (None, {"fields": (("file_name", "file_format", "timezone"), "file_hash", ("status_label", "progress"))}),
+        ("Counts", {"fields": (("rows", "created", "updated", "unchanged", "error_count"), "trades_link")}),
+        ("Errors", {"fields": ("error_list",)}),
+        (
+            "Audit",
+            {"fields": (("created_by", "created_at", "finished_at"), ("rolled_back_by", "rolled_back_at"), "run_link")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        return import_batch_list_queryset()
+
+    def has_add_permission(self, request):
+        return False  # batches are made by imports, never by hand
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the audit trail stays; undo is "roll back"
+
+    def has_rollback_permission(self, request: HttpRequest, obj=None) -> bool:
+        user = request.user
+        return user.has_perm("post_mortem.change_importbatch") and user.has_perm("post_mortem.delete_trade")
+
+    @display(description="Status", ordering="status", label=BATCH_STATUS_COLORS)
+    def status_label(self, obj: ImportBatch):
+        return obj.status, obj.get_status_display()
+
+    @display(description="Progress")
+    def progress(self, obj: ImportBatch) -> str:
+        run = obj.run
+        if run is None or obj.status in {BatchStatus.COMPLETED, BatchStatus.ROLLED_BACK}:
+            return "—" if obj.status != BatchStatus.COMPLETED else "100%"
+        return format_html(
+            '<div class="w-32 h-2 bg-base-200 rounded">'
+            '<div class="h-2 bg-primary-600 rounded" style="width:{}%"></div></div>'
+            '<span class="text-xs">{}% ({} / {})</span>',
+            run.progress_pct,
+            run.progress_pct,
+            run.done,
+            run.total,
+        )
+
+    @display(description="Errors")
+    def error_list(self, obj: ImportBatch) -> str:
+        errors = (obj.errors or [])[:MAX_ERRORS_SHOWN]
+        if not errors:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td class='pr-4'>{}</td><td class='pr-4'>{}</td><td>{}</td></tr>",
+            ((e.get("line"), e.get("field"), e.get("message")) for e in errors),
+        )
+        more = ""
+        if obj.error_count > len(errors):
+            more = format_html("<p class='mt-2 text-sm'>… and {} more.</p>", obj.error_count - len(errors))
+        return format_html(
+            "<table class='text-sm'><thead><tr><th class='pr-4 text-left'>Line</th>"
+            "<th class='pr-4 text-left'>Field</th>"
+            "<th class='text-left'>Problem</th></tr></thead><tbody>{}</tbody></table>{}",
+            rows,
+            more,
+        )
+
+    @display(description="Trades")
+    def trades_link(self, obj: ImportBatch) -> str:
+        url = reverse("admin:post_mortem_trade_changelist") + f"?import_batch__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} trades owned by this batch</a>', url, import_batch_trade_count(batch=obj))
+
+    @display(description="Background run")
+    def run_link(self, obj: ImportBatch) -> str:
+        if obj.run_id is None:
+            return "— (imported in the request)"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:post_mortem_jobrun_change", args=[obj.run_id]), f"run #{obj.run_id}"
+        )
+
+    # --- rollback ------------------------------------------------------------------------------
+    def get_urls(self):
+        urls = super().get_urls()
+        custom = [
+            path(
+                "<int:object_id>/rollback/",
+                self.admin_site.admin_view(self.rollback_view),
+                name="post_mortem_importbatch_rollback",
+            )
+        ]
+        return custom + urls
+
+    @action(description="Roll back", permissions=["rollback"], icon="undo")
+    def rollback_detail(self, request: HttpRequest, object_id: int):
+        return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_rollback", args=[object_id]))
+
+    @action(description="Roll back", permissions=["rollback"], icon="undo")
+    def rollback_row(self, request: HttpRequest, object_id: int):
+        return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_rollback", args=[object_id]))
+
+    def rollback_view(self, request: HttpRequest, object_id: int):
+        """Confirm page on GET (what will be deleted / restored), the rollback on POST."""
+        if not self.has_rollback_permission(request):
+            raise PermissionDenied
+        batch = get_object_or_404(ImportBatch, pk=object_id)
+        change_url = reverse("admin:post_mortem_importbatch_change", args=[batch.pk])
+        if batch.status != BatchStatus.COMPLETED:
+            messages.error(
+                request, f"Only a completed import can be rolled back; this one is {batch.get_status_display()}."
+            )
+            return HttpResponseRedirect(change_url)
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            try:
+                outcome = import_batch_rollback(batch=batch, user=request.user)
+            except ValueError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Rolled back {batch.file_name}: {outcome['deleted']} trades deleted, "
+                    f"{outcome['restored']} trades restored to their previous values.",
+                )
+            return HttpResponseRedirect(change_url)
+        owned = import_batch_trade_count(batch=batch)
+        to_restore = len(batch.previous_values or {})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Roll back {batch.file_name}?",
+            "opts": self.model._meta,
+            "batch": batch,
+            "owned": owned,
+            "to_restore": to_restore,
+            "to_delete": max(owned - to_restore, 0),
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin_ext/imports/rollback_confirm.html", context)

@@ -1,16 +1,250 @@
-"""Admin for Trade,MarketBar."""
+"""Admin for trades and market bars: the import/export buttons, the 1M-row changelist.
 
-from django.contrib import admin
+Import runs through django-import-export's own pages (unfold's forms) with TradeResource's bulk
+path. Small files get the usual preview + confirm; a file above IMPORT_ASYNC_THRESHOLD_ROWS is
+stored and imported by a django-q2 task instead (the request returns at once and the batch page
+shows progress), because validating and writing 100k rows inside a request would time out.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ConfirmImportForm
 from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import (
+    ChoicesDropdownFilter,
+    FieldTextFilter,
+    RangeDateFilter,
+    RangeNumericFilter,
+)
+from unfold.contrib.import_export.forms import ExportForm, ImportForm
+from unfold.decorators import display
+from unfold.widgets import UnfoldAdminSelectWidget
 
+from post_mortem.importing.readers import count_data_rows
+from post_mortem.importing.resources import MarketBarResource, TradeResource
 from post_mortem.models import MarketBar, Trade
+from post_mortem.selectors.trades import trade_list_queryset
+from post_mortem.services.imports import trades_import_enqueue
+
+COMMON_TIMEZONES = ["UTC", "America/New_York", "America/Chicago", "Europe/London", "Europe/Zurich", "Asia/Tokyo"]
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    rest = sorted(available_timezones() - set(COMMON_TIMEZONES))
+    return [(tz, tz) for tz in COMMON_TIMEZONES + rest]
+
+
+def format_choices() -> list[tuple[str, str]]:
+    choices = [("auto", "Detect from the header"), ("canonical", "Canonical trade CSV")]
+    try:
+        from post_mortem.importing.brokers import LAYOUT_NAMES
+    except ImportError:
+        return choices
+    return choices + [(name, name) for name in LAYOUT_NAMES]
+
+
+class TradeImportForm(ImportForm):
+    """unfold's import form plus what a trade file needs: the timezone of naive times, the layout."""
+
+    timezone = forms.ChoiceField(
+        label="Timezone of times without an offset",
+        initial="UTC",
+        widget=UnfoldAdminSelectWidget,
+    )
+    file_format = forms.ChoiceField(label="Layout", initial="auto", widget=UnfoldAdminSelectWidget)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()
+        self.fields["file_format"].choices = format_choices()
+
+
+class TradeConfirmImportForm(ConfirmImportForm):
+    timezone = forms.CharField(widget=forms.HiddenInput)
+    file_format = forms.CharField(widget=forms.HiddenInput)
+
+
+class ExactTextFilter(FieldTextFilter):
+    """A typed-in value matched exactly: uses the (field, entry_time) index, never a DISTINCT or LIKE scan."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_kwarg = f"{field_path}__exact"
+        value = params.get(self.lookup_kwarg)
+        if value is not None:
+            self.lookup_val = value
+            self.used_parameters[self.lookup_kwarg] = value.strip() if isinstance(value, str) else value
+            params.pop(self.lookup_kwarg, None)
+
+    def expected_parameters(self):
+        return [self.lookup_kwarg]
 
 
 @admin.register(Trade)
-class TradeAdmin(ModelAdmin):
-    pass
+class TradeAdmin(ImportExportModelAdmin, ModelAdmin):
+    resource_classes = [TradeResource]
+    import_form_class = TradeImportForm
+    confirm_form_class = TradeConfirmImportForm
+    export_form_class = ExportForm
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+    import_template_name = "admin_ext/trades/import.html"
+
+    list_display = (
+        "entry_time",
+        "account",
+        "symbol",
+        "side_label",
+        "quantity",
+        "net_pnl_display",
+        "r_display",
+        "setup",
+        "analysed",
+    )
+    list_display_links = ("entry_time",)
+    list_filter = (
+        ("account", ExactTextFilter),
+        ("symbol", ExactTextFilter),
+        ("setup", ExactTextFilter),
+        ("side", ChoicesDropdownFilter),
+        ("entry_time", RangeDateFilter),
+        ("net_pnl", RangeNumericFilter),
+    )
+    list_filter_submit = True
+    search_fields = ("=external_id", "=account", "=symbol")
+    search_help_text = "Exact external id, account or symbol"
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("-entry_time", "-id")
+    readonly_fields = (
+        "gross_pnl",
+        "net_pnl",
+        "risk_amount",
+        "r_multiple",
+        "return_pct",
+        "holding_minutes",
+        "import_batch",
+        "source_hash",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": (("external_id", "account"), ("symbol", "side", "quantity", "multiplier"))}),
+        ("Execution", {"fields": (("entry_time", "exit_time"), ("entry_price", "exit_price", "fees"))}),
+        ("Plan", {"fields": (("stop_price", "target_price"), "setup", "tags", "notes")}),
+        (
+            "Derived (computed on save and import)",
+            {"fields": (("gross_pnl", "net_pnl", "risk_amount"), ("r_multiple", "return_pct", "holding_minutes"))},
+        ),
+        ("Provenance", {"fields": (("import_batch", "source_hash"), ("created_at", "updated_at"))}),
+    )
+
+    def get_queryset(self, request):
+        return trade_list_queryset()
+
+    @display(description="Side", ordering="side", label={"LONG": "info", "SHORT": "warning"})
+    def side_label(self, obj: Trade) -> str:
+        return obj.side
+
+    @display(description="Net P&L", ordering="net_pnl")
+    def net_pnl_display(self, obj: Trade):
+        colour = "text-green-700 dark:text-green-400" if obj.net_pnl >= 0 else "text-red-700 dark:text-red-400"
+        return format_html('<span class="{} font-semibold">{}</span>', colour, f"{obj.net_pnl:,.2f}")
+
+    @display(description="R", ordering="r_multiple")
+    def r_display(self, obj: Trade) -> str:
+        return "—" if obj.r_multiple is None else f"{obj.r_multiple:+.2f}"
+
+    @display(description="Analysed", boolean=True)
+    def analysed(self, obj: Trade) -> bool:
+        return bool(getattr(obj, "is_analysed", False))
+
+    def save_model(self, request, obj, form, change):
+        # A hand edit makes the row differ from its file: forget the file fingerprint so a
+        # re-import of that file restores the file's values instead of calling them unchanged.
+        if change and form.changed_data:
+            obj.source_hash = ""
+        super().save_model(request, obj, form, change)
+
+    # --- import ----------------------------------------------------------------------------
+    def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.get("form")
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        if form is not None and hasattr(form, "cleaned_data"):
+            kwargs["tz_name"] = form.cleaned_data.get("timezone") or "UTC"
+            kwargs["file_format"] = form.cleaned_data.get("file_format") or "auto"
+        return kwargs
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["timezone"] = import_form.cleaned_data.get("timezone") or "UTC"
+            initial["file_format"] = import_form.cleaned_data.get("file_format") or "auto"
+        return initial
+
+    def import_action(self, request: HttpRequest, **kwargs):
+        """Small files: import-export's preview + confirm. Large files: a background task."""
+        if request.method == "POST" and "import_file" in request.FILES:
+            if not self.has_import_permission(request):
+                raise PermissionDenied
+            form = self.create_import_form(request)
+            if form.is_valid():
+                upload = form.cleaned_data["import_file"]
+                data = b"".join(upload.chunks())
+                rows = count_data_rows(data)
+                if rows > settings.IMPORT_ASYNC_THRESHOLD_ROWS:
+                    batch = trades_import_enqueue(
+                        data=data,
+                        file_name=upload.name,
+                        tz_name=form.cleaned_data["timezone"],
+                        file_format=form.cleaned_data["file_format"],
+                        created_by=request.user,
+                        rows_estimate=rows,
+                    )
+                    messages.info(
+                        request,
+                        f"{upload.name}: about {rows:,} rows, importing in the background. "
+                        "Nothing is written unless every row is valid; this page shows the progress.",
+                    )
+                    return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_change", args=[batch.pk]))
+                upload.seek(0)
+        return super().import_action(request, **kwargs)
+
+    def process_result(self, result, request):
+        response = super().process_result(result, request)
+        summary = getattr(result, "summary", None)
+        if summary is not None and summary.batch_id:
+            url = reverse("admin:post_mortem_importbatch_change", args=[summary.batch_id])
+            messages.info(request, format_html('Recorded as <a href="{}">import batch #{}</a>.', url, summary.batch_id))
+        return response
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        context["async_threshold"] = settings.IMPORT_ASYNC_THRESHOLD_ROWS
+        return context
 
 
 @admin.register(MarketBar)
-class MarketBarAdmin(ModelAdmin):
-    pass
+class MarketBarAdmin(ImportExportModelAdmin, ModelAdmin):
+    resource_classes = [MarketBarResource]
+    import_form_class = ImportForm
+    export_form_class = ExportForm
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+    list_display = ("symbol", "timestamp", "open", "high", "low", "close", "volume")
+    list_filter = (("symbol", ExactTextFilter), ("timestamp", RangeDateFilter))
+    list_filter_submit = True
+    search_fields = ("=symbol",)
+    show_full_result_count = False
+    ordering = ("symbol", "-timestamp")

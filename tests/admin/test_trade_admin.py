@@ -1,0 +1,207 @@
+"""The trade admin through the test client: import (preview + confirm, and the background path),
+export neutralisation, rollback with confirmation, permissions, and a pinned changelist query count."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from post_mortem.models import BatchStatus, ImportBatch, JobRun, RunStatus, Trade
+from post_mortem.services.imports import trades_import
+from tests.factories import TradeFactory
+
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
+IMPORT_URL = reverse("admin:post_mortem_trade_import")
+PROCESS_URL = reverse("admin:post_mortem_trade_process_import")
+CHANGELIST_URL = reverse("admin:post_mortem_trade_changelist")
+
+
+def upload(client, path: Path, *, name: str | None = None, data: bytes | None = None, tz: str = "UTC"):
+    content = data if data is not None else path.read_bytes()
+    return client.post(
+        IMPORT_URL,
+        {
+            "resource": "0",
+            "format": "0",  # CSV
+            "timezone": tz,
+            "file_format": "auto",
+            "import_file": SimpleUploadedFile(name or path.name, content, content_type="text/csv"),
+        },
+    )
+
+
+@pytest.mark.django_db
+def test_small_import_previews_a_summary_then_confirms(ops_client, ops_user):
+    response = upload(ops_client, SAMPLES / "trades_good.csv")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="import-summary"' in page and "Confirm import" in page
+    assert Trade.objects.count() == 0  # the preview writes nothing
+    confirm = response.context["confirm_form"]
+    assert confirm.initial["timezone"] == "UTC"
+
+    response = ops_client.post(PROCESS_URL, {**confirm.initial, "resource": "0"})
+    assert response.status_code == 302
+    assert Trade.objects.count() == 6
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.COMPLETED and batch.created == 6 and batch.created_by == ops_user
+    assert batch.file_name == "trades_good.csv"
+
+
+@pytest.mark.django_db
+def test_preview_sample_is_capped_for_a_large_file(superuser_client, settings):
+    settings.IMPORT_ASYNC_THRESHOLD_ROWS = 10_000
+    header = (SAMPLES / "trades_good.csv").read_text().splitlines()[0]
+    rows = [
+        f"P-{i},ACC-1,AAPL,LONG,1,2026-01-05T14:{i % 60:02d}:00Z,2026-01-05T15:00:00Z,100,101,0,,,s,,"
+        for i in range(1500)
+    ]
+    response = upload(
+        superuser_client, SAMPLES / "x.csv", name="many.csv", data=("\n".join([header, *rows]) + "\n").encode()
+    )
+    assert response.status_code == 200
+    assert len(response.context["result"].rows) == 50
+    assert response.context["result"].summary.created == 1500
+    assert len(response.content) < 400_000
+
+
+@pytest.mark.django_db
+def test_import_with_bad_rows_lists_every_line_and_writes_nothing(superuser_client):
+    response = upload(superuser_client, SAMPLES / "trades_bad_rows.csv")
+    assert response.status_code == 200
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    invalid = response.context["result"].invalid_rows
+    assert [row.number for row in invalid] == [3, 4, 5, 6, 7, 8, 9, 10, 11]
+    page = response.content.decode()
+    assert "unknown side &#x27;FLAT&#x27;" in page or "unknown side 'FLAT'" in page
+    assert Trade.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_import_escapes_user_text_in_the_preview(superuser_client):
+    data = (
+        (SAMPLES / "trades_good.csv")
+        .read_bytes()
+        .replace(b"clean break of premarket high", b"<script>alert(1)</script>")
+    )
+    response = upload(superuser_client, SAMPLES / "x.csv", name="x.csv", data=data)
+    assert b"<script>alert(1)</script>" not in response.content
+    assert b"&lt;script&gt;" in response.content
+
+
+@pytest.mark.django_db
+def test_large_import_runs_as_a_background_task(ops_client, tmp_path, django_capture_on_commit_callbacks):
+    with (
+        override_settings(IMPORT_ASYNC_THRESHOLD_ROWS=3, IMPORT_UPLOAD_DIR=tmp_path),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        response = upload(ops_client, SAMPLES / "trades_good.csv")
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "admin:post_mortem_importbatch_change", args=[batch.pk]
+    )
+    assert len(callbacks) == 1  # enqueued after commit; sync mode ran it inline
+    assert batch.status == BatchStatus.COMPLETED and batch.created == 6 and batch.run_id
+    assert JobRun.objects.get(pk=batch.run_id).status == RunStatus.SUCCEEDED
+    assert Trade.objects.count() == 6
+    assert not list(tmp_path.iterdir())  # the stored upload is removed after success
+
+    page = ops_client.get(reverse("admin:post_mortem_importbatch_change", args=[batch.pk]))
+    assert page.status_code == 200 and b"6 trades owned by this batch" in page.content
+
+
+@pytest.mark.django_db
+def test_large_import_with_bad_rows_fails_the_batch_and_writes_nothing(
+    superuser_client, tmp_path, django_capture_on_commit_callbacks
+):
+    with (
+        override_settings(IMPORT_ASYNC_THRESHOLD_ROWS=3, IMPORT_UPLOAD_DIR=tmp_path),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        upload(superuser_client, SAMPLES / "trades_bad_rows.csv")
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.FAILED and batch.error_count == 9
+    assert JobRun.objects.get(pk=batch.run_id).status == RunStatus.FAILED
+    assert Trade.objects.count() == 0
+    page = superuser_client.get(reverse("admin:post_mortem_importbatch_change", args=[batch.pk]))
+    assert b"unknown side" in page.content
+
+
+@pytest.mark.django_db
+def test_export_csv_neutralises_formulas(superuser_client):
+    TradeFactory(setup='=HYPERLINK("http://evil")', notes="@SUM(A1)")
+    response = superuser_client.post(
+        reverse("admin:post_mortem_trade_export"),
+        {"format": "0", "resource": "0", **{f"traderesource_{f}": "on" for f in ("external_id", "setup", "notes")}},
+    )
+    assert response.status_code == 200, response.content[:500]
+    body = response.content.decode()
+    assert "'=HYPERLINK" in body and "'@SUM(A1)" in body
+
+
+@pytest.mark.django_db
+def test_rollback_needs_confirmation_and_permission(superuser, auditor_user):
+    superuser_client, auditor_client = Client(), Client()
+    superuser_client.force_login(superuser)
+    auditor_client.force_login(auditor_user)
+    result = trades_import(source=SAMPLES / "trades_good.csv", file_name="a.csv")
+    url = reverse("admin:post_mortem_importbatch_rollback", args=[result.batch_id])
+    assert auditor_client.get(url).status_code == 403
+    assert auditor_client.post(url, {"confirm": "yes"}).status_code == 403
+
+    page = superuser_client.get(url)
+    assert page.status_code == 200 and "6 trades it created will be deleted" in re.sub(
+        r"\s+", " ", page.content.decode()
+    )
+    assert Trade.objects.count() == 6  # GET changes nothing
+    response = superuser_client.post(url, {"confirm": "yes"})
+    assert response.status_code == 302
+    assert Trade.objects.count() == 0
+    assert ImportBatch.objects.get().status == BatchStatus.ROLLED_BACK
+
+
+@pytest.mark.django_db
+def test_auditor_sees_trades_and_batches_but_cannot_import(auditor_client):
+    trades_import(source=SAMPLES / "trades_good.csv", file_name="a.csv")
+    assert auditor_client.get(CHANGELIST_URL).status_code == 200
+    assert auditor_client.get(reverse("admin:post_mortem_importbatch_changelist")).status_code == 200
+    assert auditor_client.get(IMPORT_URL).status_code == 403
+    assert upload(auditor_client, SAMPLES / "trades_good.csv").status_code == 403
+
+
+@pytest.mark.django_db
+def test_trade_change_page_shows_derived_metrics_read_only(superuser_client):
+    trade = TradeFactory()
+    page = superuser_client.get(reverse("admin:post_mortem_trade_change", args=[trade.pk]))
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert "net_pnl" not in form.fields and "r_multiple" not in form.fields  # read-only, not inputs
+    assert "99.0000" in page.content.decode()  # net P&L shown
+
+
+CHANGELIST_QUERIES = 4  # session, user, count (paginator), page of trades with the EXISTS column
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n_trades", [5, 60])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?side__exact=LONG",
+        "?account__exact=ACC-1",
+        "?entry_time_from=2026-01-01&entry_time_to=2026-12-31",
+        "?net_pnl_from=-5&net_pnl_to=500",
+    ],
+)
+def test_trade_changelist_query_count_is_pinned(superuser_client, django_assert_num_queries, n_trades, query):
+    TradeFactory.create_batch(n_trades)
+    with django_assert_num_queries(CHANGELIST_QUERIES):
+        response = superuser_client.get(CHANGELIST_URL + query)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == min(n_trades, 50)
