@@ -31,6 +31,7 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget
 
+from admin_ext.paginators import EstimatedCountPaginator
 from post_mortem.importing.readers import count_data_rows
 from post_mortem.importing.resources import MarketBarResource, TradeResource
 from post_mortem.models import MarketBar, Trade
@@ -125,6 +126,7 @@ class TradeAdmin(ImportExportModelAdmin, ModelAdmin):
     search_fields = ("=external_id", "=account", "=symbol")
     search_help_text = "Exact external id, account or symbol"
     show_full_result_count = False
+    paginator = EstimatedCountPaginator  # no COUNT(*) over 1M rows for the unfiltered list
     list_per_page = 50
     ordering = ("-entry_time", "-id")
     readonly_fields = (
@@ -247,4 +249,5 @@ class MarketBarAdmin(ImportExportModelAdmin, ModelAdmin):
     list_filter_submit = True
     search_fields = ("=symbol",)
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     ordering = ("symbol", "-timestamp")
