@@ -7,12 +7,18 @@ fields, see the round trips the mapping gives, and save; the saved layout is the
 
 from __future__ import annotations
 
+import hashlib
+import re
+from pathlib import Path
+from zoneinfo import available_timezones
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.widgets import (
@@ -22,6 +28,8 @@ from unfold.widgets import (
 )
 
 from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, REQUIRED, ROUND_TRIP_FIELDS, sample_header
+from post_mortem.importing.brokers.registry import BUILTIN_LAYOUTS
+from post_mortem.importing.readers import count_data_rows
 from post_mortem.models import ContractMultiplier, ImportLayout
 from post_mortem.services.brokers import (
     ProposalError,
@@ -30,6 +38,7 @@ from post_mortem.services.brokers import (
     import_layout_trial,
     proposal_available,
 )
+from post_mortem.services.imports import trades_import, trades_import_enqueue
 
 MAX_SAMPLE_BYTES = 512 * 1024
 SAMPLE_LINES = 60
@@ -38,6 +47,71 @@ KIND_CHOICES = [
     ("executions", "One row per fill (paired FIFO into round trips)"),
 ]
 DATE_ORDER_CHOICES = [("MDY", "Month first (7/2/2026 = 2 July)"), ("DMY", "Day first (2/7/2026 = 2 July)")]
+
+
+COMMON_TIMEZONES = ["America/New_York", "America/Chicago", "UTC", "Europe/London", "Asia/Tokyo"]
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+PREVIEW_ERRORS = 100
+PREVIEW_SAMPLE = 20
+_TOKEN = re.compile(r"^[0-9a-f]{64}$")
+
+
+def layout_choices() -> list[tuple[str, str]]:
+    """auto, the built-in broker layouts, then the layouts ops staff saved."""
+    saved = ImportLayout.objects.filter(is_active=True).order_by("name").values_list("name", flat=True)
+    return [
+        ("auto", "Detect from the header"),
+        *((cls.name, f"{cls.label} ({cls.name})") for cls in BUILTIN_LAYOUTS),
+        *((name, f"saved layout {name}") for name in saved),
+        ("canonical", "Canonical trade CSV"),
+    ]
+
+
+class BrokerImportForm(forms.Form):
+    """A broker file plus what it cannot say itself (account, date order, session date, timezone)."""
+
+    import_file = forms.FileField(widget=UnfoldAdminFileFieldWidget, label="File")
+    file_format = forms.ChoiceField(label="Layout", widget=UnfoldAdminSelectWidget)
+    timezone = forms.ChoiceField(
+        label="Timezone of the file's times", widget=UnfoldAdminSelectWidget, help_text="recorded on the batch"
+    )
+    account = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=UnfoldAdminTextInputWidget,
+        help_text="for layouts without an account column (TopstepX, Tradovate Performance, MT5, Tradervue)",
+    )
+    date_order = forms.ChoiceField(choices=DATE_ORDER_CHOICES, widget=UnfoldAdminSelectWidget)
+    session_date = forms.DateField(
+        required=False,
+        widget=UnfoldAdminTextInputWidget(attrs={"type": "date"}),
+        help_text="DAS Trader files carry times only",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file_format"].choices = layout_choices()
+        rest = sorted(available_timezones() - set(COMMON_TIMEZONES))
+        self.fields["timezone"].choices = [(tz, tz) for tz in COMMON_TIMEZONES + rest]
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError("the file is larger than 200 MB")
+        return upload
+
+    def broker_options(self) -> dict[str, str]:
+        data = self.cleaned_data
+        chosen = {
+            "account": (data.get("account") or "").strip(),
+            "date_order": "" if data.get("date_order") == "MDY" else data.get("date_order", ""),
+            "session_date": data["session_date"].isoformat() if data.get("session_date") else "",
+        }
+        return {k: v for k, v in chosen.items() if v}
+
+
+def _preview_path(token: str) -> Path:
+    return Path(settings.IMPORT_UPLOAD_DIR) / f"broker-preview-{token}.bin"
 
 
 @admin.register(ContractMultiplier)
@@ -112,7 +186,7 @@ class ImportLayoutAdmin(ModelAdmin):
     search_fields = ("name",)
     readonly_fields = ("signature", "mapping", "options", "created_by", "created_at")
     fields = ("name", "is_active", "signature", "mapping", "options", "created_by", "created_at")
-    actions_list = ("new_from_sample",)
+    actions_list = ("import_broker_file", "new_from_sample")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # New layouts come from a sample (so every saved mapping has parsed a real file).
@@ -120,6 +194,107 @@ class ImportLayoutAdmin(ModelAdmin):
 
     def has_new_from_sample_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("post_mortem.add_importlayout")
+
+    def has_import_broker_file_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("post_mortem.add_trade")
+
+    def get_urls(self):
+        return [
+            path(
+                "import-file/",
+                self.admin_site.admin_view(self.import_file_view),
+                name="post_mortem_importlayout_import_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    @action(description="Import a broker file", url_path="import-broker-file", permissions=["import_broker_file"])
+    def import_broker_file(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_import_file"))
+
+    def import_file_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload -> dry run (summary, every error, a sample) -> confirm; big files go to a task."""
+        if not self.has_import_broker_file_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import a broker file",
+        }
+        if request.method == "POST" and "confirm" in request.POST:
+            return self._import_confirm(request)
+        form = BrokerImportForm(request.POST or None, request.FILES or None)
+        if request.method != "POST" or not form.is_valid():
+            context["form"] = form
+            return TemplateResponse(request, "admin_ext/brokers/import_file.html", context)
+        upload = form.cleaned_data["import_file"]
+        data = b"".join(upload.chunks())
+        options = form.broker_options()
+        file_format = form.cleaned_data["file_format"]
+        tz_name = form.cleaned_data["timezone"]
+        if count_data_rows(data) > settings.IMPORT_ASYNC_THRESHOLD_ROWS:
+            batch = trades_import_enqueue(
+                data=data,
+                file_name=upload.name,
+                tz_name=tz_name,
+                file_format=file_format,
+                created_by=request.user,
+                rows_estimate=count_data_rows(data),
+                options=options,
+            )
+            self.message_user(request, f"{upload.name}: importing in the background.", messages.INFO)
+            return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_change", args=[batch.pk]))
+        result = trades_import(
+            source=data, file_name=upload.name, tz_name=tz_name, file_format=file_format, options=options, dry_run=True
+        )
+        context.update({"form": form, "result": result, "errors": result.errors[:PREVIEW_ERRORS]})
+        if result.ok:
+            token = hashlib.sha256(data).hexdigest()
+            stored = _preview_path(token)
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            stored.write_bytes(data)
+            context.update(
+                {
+                    "token": token,
+                    "file_name": upload.name,
+                    "confirm_fields": {
+                        "file_format": file_format,
+                        "timezone": tz_name,
+                        **options,
+                    },
+                    "sample": result.sample[:PREVIEW_SAMPLE],
+                }
+            )
+        return TemplateResponse(request, "admin_ext/brokers/import_file.html", context)
+
+    def _import_confirm(self, request: HttpRequest) -> HttpResponse:
+        token = request.POST.get("token", "")
+        stored = _preview_path(token)
+        if not _TOKEN.match(token) or not stored.is_file():
+            self.message_user(request, "The previewed file is gone; upload it again.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_import_file"))
+        options = {k: request.POST[k] for k in ("account", "date_order", "session_date") if request.POST.get(k)}
+        result = trades_import(
+            source=stored,
+            file_name=request.POST.get("file_name", "broker-file.csv")[:255],
+            tz_name=request.POST.get("timezone", "UTC"),
+            file_format=request.POST.get("file_format", "auto"),
+            options=options or None,
+            created_by=request.user,
+        )
+        stored.unlink(missing_ok=True)
+        if not result.ok:
+            self.message_user(request, f"Nothing imported: {len(result.errors)} error(s).", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Imported {result.rows} round trips ({result.file_format}): {result.created} created, "
+                f"{result.updated} updated, {result.unchanged} unchanged.",
+                messages.SUCCESS,
+            )
+        if result.batch_id:
+            return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_change", args=[result.batch_id]))
+        return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_import_file"))
 
     @display(description="kind")
     def kind_label(self, obj: ImportLayout) -> str:

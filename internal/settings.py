@@ -305,6 +305,12 @@ UNFOLD = {
                 "items": [
                     _nav("Trades", "candlestick_chart", "trade"),
                     _nav("Import batches", "upload_file", "importbatch"),
+                    {
+                        "title": _("Import broker file"),
+                        "icon": "move_to_inbox",
+                        "link": reverse_lazy("admin:post_mortem_importlayout_import_file"),
+                        "permission": lambda request: request.user.has_perm("post_mortem.add_trade"),
+                    },
                     _nav("Market bars", "bar_chart", "marketbar"),
                     _nav("Contract multipliers", "calculate", "contractmultiplier"),
                     _nav("Import layouts", "table_view", "importlayout"),

@@ -382,6 +382,7 @@ def trades_import_enqueue(
     file_format: str = "auto",
     created_by: Any = None,
     rows_estimate: int = 0,
+    options: dict | None = None,
 ) -> ImportBatch:
     """Store the upload, create the JobRun + PENDING ImportBatch, and enqueue the task after commit.
 
@@ -411,7 +412,7 @@ def trades_import_enqueue(
             file_format=file_format,
             timezone=tz_name,
             created_by=_user(created_by),
-            options={"upload_path": str(path)},
+            options={**(options or {}), "upload_path": str(path)},  # broker options travel to the task
             run=run,
             rows=rows_estimate,
             status=BatchStatus.PENDING,

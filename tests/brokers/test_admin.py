@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
 
-from post_mortem.models import ContractMultiplier, ImportLayout, Trade
+from post_mortem.models import ContractMultiplier, ImportBatch, ImportLayout, Trade
 from post_mortem.services.imports import trades_import
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +121,77 @@ def test_a_sample_a_built_in_layout_reads_is_not_saved_twice(ops_client) -> None
     )
     assert b"already read by the" in response.content
     assert not ImportLayout.objects.exists()
+
+
+IMPORT_FILE = "/admin/post_mortem/importlayout/import-file/"
+
+
+def _upload(client, name: str, **fields):
+    from pathlib import Path
+
+    data = (Path("fixtures/brokers") / name).read_bytes()
+    return client.post(
+        IMPORT_FILE,
+        {
+            "import_file": SimpleUploadedFile(name, data, content_type="text/csv"),
+            "file_format": fields.pop("file_format", "auto"),
+            "timezone": fields.pop("timezone", "America/New_York"),
+            "date_order": "MDY",
+            "account": fields.pop("account", ""),
+            "session_date": fields.pop("session_date", ""),
+            "preview": "1",
+        },
+    )
+
+
+def test_broker_file_import_page_previews_then_imports(ops_client) -> None:
+    assert ops_client.get(IMPORT_FILE).status_code == 200
+    preview = _upload(ops_client, "thinkorswim_statement.csv")
+    html = preview.content.decode()
+    assert "Ready to import" in html and "8 round trip(s): 8 new" in html
+    assert "SPY 16 JAN 26 450 CALL" in html
+    assert Trade.objects.count() == 0  # a preview writes nothing
+    token = re.search(r'name="token" value="([0-9a-f]{64})"', html).group(1)
+    done = ops_client.post(
+        IMPORT_FILE,
+        {
+            "confirm": "1",
+            "token": token,
+            "file_name": "statement.csv",
+            "file_format": "auto",
+            "timezone": "America/New_York",
+        },
+    )
+    assert done.status_code == 302 and "/importbatch/" in done["Location"]
+    assert Trade.objects.count() == 8
+    assert Trade.objects.aggregate(s=Sum("gross_pnl"))["s"] == Decimal("477.5")
+    again = _upload(ops_client, "thinkorswim_statement.csv")
+    assert "8 round trip(s): 0 new, 0 changed, 8 unchanged" in again.content.decode()
+
+
+def test_broker_file_errors_are_listed_and_nothing_written(ops_client) -> None:
+    page = _upload(ops_client, "topstepx.csv")
+    html = page.content.decode()
+    assert "Nothing can be imported" in html and "--account" in html
+    assert 'name="confirm"' not in html
+    ok = _upload(ops_client, "topstepx.csv", account="TSX-1")
+    assert "3 round trip(s): 3 new" in ok.content.decode()
+    assert Trade.objects.count() == 0
+
+
+def test_large_broker_file_goes_to_the_background_with_its_options(
+    ops_client, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.IMPORT_ASYNC_THRESHOLD_ROWS = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(ops_client, "das_trades.csv", session_date="2026-07-02")
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.options["session_date"] == "2026-07-02"
+    # tests run django-q2 in sync mode: the task has run
+    batch.refresh_from_db()
+    assert (batch.status, batch.file_format, batch.created) == ("COMPLETED", "das", 3)
+
+
+def test_auditor_cannot_import_broker_files(auditor_client) -> None:
+    assert auditor_client.get(IMPORT_FILE).status_code == 403
