@@ -190,6 +190,19 @@ else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = float(os.environ.get("Q_POLL", "0.5"))
 
+# --- Cache ------------------------------------------------------------------------------------
+# With Redis (scaled-out layout) every web process shares one cache: the dashboard's whole-table
+# aggregates and DRF's throttle counters. Without it, each process has its own memory cache.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("CACHE_REDIS_URL", REDIS_URL),
+            "KEY_PREFIX": "post_mortem",
+        }
+    }
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
+
 # --- Claude -------------------------------------------------------------------------------
 # The anthropic SDK reads ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL itself; we only look at the
 # key to decide the default engine.

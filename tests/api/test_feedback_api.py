@@ -218,3 +218,10 @@ def test_measure_endpoint_queues_run(ops_api, auditor_api, django_capture_on_com
     run_id = r.json()["run"]
     rows = auditor_api.get(f"{BASE}impact-assessments/", {"run": run_id}).json()["results"]
     assert [row["recommendation"] for row in rows] == [rec.pk]
+
+
+def test_list_query_count_does_not_grow_with_rows(auditor_api, django_assert_max_num_queries):
+    RecommendationFactory.create_batch(30)
+    with django_assert_max_num_queries(8):
+        r = auditor_api.get(f"{BASE}recommendations/", {"page_size": 30})
+    assert r.status_code == 200 and len(r.json()["results"]) == 30
