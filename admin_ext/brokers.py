@@ -27,6 +27,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from post_mortem.importing.brokers import convert_file_text
 from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, REQUIRED, ROUND_TRIP_FIELDS, sample_header
 from post_mortem.importing.brokers.registry import BUILTIN_LAYOUTS
 from post_mortem.importing.readers import count_data_rows
@@ -108,6 +109,15 @@ class BrokerImportForm(forms.Form):
             "session_date": data["session_date"].isoformat() if data.get("session_date") else "",
         }
         return {k: v for k, v in chosen.items() if v}
+
+
+def _broker_notes(data: bytes, *, file_format: str, options: dict, tz_name: str) -> list:
+    """What the broker file held but the import leaves out (open positions, repeated execution ids)."""
+    try:
+        parsed = convert_file_text(data, file_format=file_format, options=options, tz_name=tz_name)
+    except Exception:
+        return []
+    return parsed.warnings[:PREVIEW_ERRORS] if parsed is not None else []
 
 
 def _preview_path(token: str) -> Path:
@@ -249,6 +259,7 @@ class ImportLayoutAdmin(ModelAdmin):
         )
         context.update({"form": form, "result": result, "errors": result.errors[:PREVIEW_ERRORS]})
         if result.ok:
+            context["notes"] = _broker_notes(data, file_format=file_format, options=options, tz_name=tz_name)
             token = hashlib.sha256(data).hexdigest()
             stored = _preview_path(token)
             stored.parent.mkdir(parents=True, exist_ok=True)

@@ -150,6 +150,7 @@ def test_broker_file_import_page_previews_then_imports(ops_client) -> None:
     html = preview.content.decode()
     assert "Ready to import" in html and "8 round trip(s): 8 new" in html
     assert "SPY 16 JAN 26 450 CALL" in html
+    assert "line 35: 5 NVDA still open at the end of the file" in html
     assert Trade.objects.count() == 0  # a preview writes nothing
     token = re.search(r'name="token" value="([0-9a-f]{64})"', html).group(1)
     done = ops_client.post(

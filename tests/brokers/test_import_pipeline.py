@@ -108,3 +108,23 @@ def test_saved_layout_is_detected_like_a_built_in_one(superuser) -> None:
     assert result.file_format == "acme_fills"
     trade = Trade.objects.get()
     assert (trade.account, trade.side, trade.net_pnl) == ("AC-1", "LONG", Decimal("15.0000"))
+
+
+def test_broker_layout_in_an_xlsx_workbook() -> None:
+    """XLSX goes through the table reader, then the same layout (line numbers kept)."""
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    text = (FIXTURES / "ninjatrader_trades.csv").read_text(encoding="utf-8-sig")
+    for cells in csv.reader(io.StringIO(text)):
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = trades_import(source=buffer.getvalue(), file_name="nt.xlsx", file_format="auto", tz_name="UTC")
+    assert result.errors == []
+    assert (result.created, result.file_format) == (4, "ninjatrader_trades")
+    assert Trade.objects.aggregate(s=Sum("gross_pnl"))["s"] == Decimal("572")
