@@ -383,6 +383,7 @@ def trades_import_enqueue(
     created_by: Any = None,
     rows_estimate: int = 0,
     options: dict | None = None,
+    enqueue: bool = True,
 ) -> ImportBatch:
     """Store the upload, create the JobRun + PENDING ImportBatch, and enqueue the task after commit.
 
@@ -417,9 +418,10 @@ def trades_import_enqueue(
             rows=rows_estimate,
             status=BatchStatus.PENDING,
         )
-        enqueue_after_commit(
-            "post_mortem.tasks.imports.trades_import_task", batch.pk, task_name=f"import batch {batch.pk}"
-        )
+        if enqueue:  # False only when the caller queues the task itself (the real-qcluster test)
+            enqueue_after_commit(
+                "post_mortem.tasks.imports.trades_import_task", batch.pk, task_name=f"import batch {batch.pk}"
+            )
     return batch
 
 
