@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
@@ -32,6 +32,22 @@ from post_mortem.services.patterns import mining_run_start
 from post_mortem.services.plans import plan_run_start
 
 AFFECTED_TRADES_SHOWN = 100
+# Chart.js options for the distribution: side-by-side bars (unfold's default overlaps datasets).
+DISTRIBUTION_OPTIONS = json.dumps(
+    {
+        "animation": False,
+        "responsive": True,
+        "maintainAspectRatio": False,
+        "grouped": True,
+        "barPercentage": 0.9,
+        "categoryPercentage": 0.8,
+        "plugins": {"legend": {"display": True, "position": "top", "align": "end"}},
+        "scales": {
+            "x": {"grid": {"display": False}, "title": {"display": True, "text": "R-multiple (bin start)"}},
+            "y": {"beginAtZero": True, "title": {"display": True, "text": "% of the group's trades"}},
+        },
+    }
+)
 CONFIDENCE_COLORS = {"high": "success", "medium": "warning", "low": "info"}
 
 
@@ -64,18 +80,63 @@ class MinePatternsForm(forms.Form):
         return data
 
 
-def _chart_json(p: AnalysisPattern) -> tuple[str, str]:
-    """Chart.js data: means with their 95% CIs (floating bars), and the R distributions (% of trades)."""
+def _forest_plot(p: AnalysisPattern) -> dict:
+    """Coordinates of an SVG forest plot: segment and rest means with 95% CIs, and the difference.
+
+    Drawn server-side (no JS): a dot per estimate, a line per interval, a dashed line at 0 R.
+    """
     details = p.details or {}
     ci_seg = details.get("mean_ci_segment") or [p.mean_r, p.mean_r]
     ci_rest = details.get("mean_ci_rest") or [p.mean_r_rest, p.mean_r_rest]
-    means = {
-        "labels": [f"{p.factor}={p.segment} (n={p.n})", f"rest (n={p.n_rest})"],
-        "datasets": [
-            {"label": "Mean R", "data": [p.mean_r, p.mean_r_rest], "backgroundColor": "#6366f1"},
-            {"label": "95% CI of the mean", "data": [ci_seg, ci_rest], "backgroundColor": "#f59e0b"},
-        ],
+    rows = [
+        (f"{p.factor} = {p.segment} (n={p.n})", p.mean_r, ci_seg[0], ci_seg[1], "#6366f1"),
+        (f"rest (n={p.n_rest})", p.mean_r_rest, ci_rest[0], ci_rest[1], "#64748b"),
+        ("difference (bootstrap CI)", p.effect, p.ci_low, p.ci_high, "#dc2626" if p.effect < 0 else "#16a34a"),
+    ]
+    values = [v for _, m, lo, hi, _ in rows for v in (m, lo, hi) if v is not None] + [0.0]
+    lo_v, hi_v = min(values), max(values)
+    pad = max((hi_v - lo_v) * 0.1, 0.05)
+    lo_v, hi_v = lo_v - pad, hi_v + pad
+    left, right, width = 230.0, 160.0, 840.0
+    plot_w = width - left - right
+
+    def x(v: float) -> float:
+        return round(left + (v - lo_v) / (hi_v - lo_v) * plot_w, 1)
+
+    step = 10 ** np.floor(np.log10(max(hi_v - lo_v, 1e-9) / 5))
+    for mult in (1, 2, 5, 10):
+        if (hi_v - lo_v) / (step * mult) <= 6:
+            step *= mult
+            break
+    ticks = [float(t) for t in np.arange(np.ceil(lo_v / step) * step, hi_v, step)]
+    drawn = []
+    for i, (label, mean, lo, hi, colour) in enumerate(rows):
+        y = 30 + i * 40
+        drawn.append(
+            {
+                "label": label,
+                "y": y,
+                "x_mean": x(mean),
+                "x_lo": x(lo if lo is not None else mean),
+                "x_hi": x(hi if hi is not None else mean),
+                "colour": colour,
+                "text": f"{mean:+.2f} [{lo:+.2f}, {hi:+.2f}]" if lo is not None and hi is not None else f"{mean:+.2f}",
+            }
+        )
+    return {
+        "width": width,
+        "height": 30 + len(rows) * 40 + 10,
+        "rows": drawn,
+        "zero_x": x(0.0),
+        "axis_y": 30 + len(rows) * 40 - 10,
+        "ticks": [{"x": x(t), "label": f"{t:+.2f}".replace("+0.00", "0")} for t in ticks],
+        "value_x": width - right + 8,
     }
+
+
+def _distribution_json(p: AnalysisPattern) -> str:
+    """Chart.js data for the R distributions (% of each group's trades per bin)."""
+    details = p.details or {}
     edges = details.get("hist_edges") or []
     seg = details.get("hist_segment") or []
     rest = details.get("hist_rest") or []
@@ -88,17 +149,18 @@ def _chart_json(p: AnalysisPattern) -> tuple[str, str]:
         elif i == len(edges) - 2:
             labels.append(f">= {lo:g}")
         else:
-            labels.append(f"{lo:g}..{hi:g}")
+            labels.append(f"{lo:g}")
     seg_pct = [round(100 * c / n_seg, 2) for c in seg]
     rest_pct = [round(100 * c / n_rest, 2) for c in rest]
-    dist = {
-        "labels": labels,
-        "datasets": [
-            {"label": "segment, % of trades", "data": seg_pct, "backgroundColor": "#6366f1"},
-            {"label": "rest, % of trades", "data": rest_pct, "backgroundColor": "#94a3b8"},
-        ],
-    }
-    return json.dumps(means), json.dumps(dist)
+    return json.dumps(
+        {
+            "labels": labels,
+            "datasets": [
+                {"label": "segment, % of its trades", "data": seg_pct, "backgroundColor": "#6366f1"},
+                {"label": "rest, % of its trades", "data": rest_pct, "backgroundColor": "#94a3b8"},
+            ],
+        }
+    )
 
 
 @admin.register(AnalysisPattern)
@@ -127,52 +189,11 @@ class AnalysisPatternAdmin(ModelAdmin):
     actions_list = ["mine_patterns"]
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["description", "action_items_display", "charts"]}),
-        (
-            "Statistics",
-            {
-                "fields": [
-                    ("factor", "segment", "pattern_type", "category"),
-                    ("n", "n_rest", "mean_r", "mean_r_rest"),
-                    ("effect", "ci_low", "ci_high"),
-                    ("p_value", "p_welch", "q_value", "confidence"),
-                    ("win_rate", "win_rate_rest", "fisher_p"),
-                    ("dollars_at_stake", "significant"),
-                    ("period_start", "period_end", "run_link"),
-                ]
-            },
-        ),
+        (None, {"fields": ["description", "action_items_display", "statistics"]}),
+        ("Segment vs rest", {"fields": ["charts"]}),
         ("Affected trades", {"fields": ["affected_trades_display"]}),
     ]
-    readonly_fields = [
-        "description",
-        "action_items_display",
-        "charts",
-        "factor",
-        "segment",
-        "pattern_type",
-        "category",
-        "n",
-        "n_rest",
-        "mean_r",
-        "mean_r_rest",
-        "effect",
-        "ci_low",
-        "ci_high",
-        "p_value",
-        "p_welch",
-        "q_value",
-        "confidence",
-        "win_rate",
-        "win_rate_rest",
-        "fisher_p",
-        "dollars_at_stake",
-        "significant",
-        "period_start",
-        "period_end",
-        "run_link",
-        "affected_trades_display",
-    ]
+    readonly_fields = ["description", "action_items_display", "statistics", "charts", "affected_trades_display"]
 
     # --- read-only results ------------------------------------------------------------------
 
@@ -227,10 +248,24 @@ class AnalysisPatternAdmin(ModelAdmin):
 
     # --- detail page ------------------------------------------------------------------------
 
-    @display(description="Welch p")
-    def p_welch(self, obj: AnalysisPattern) -> str:
-        value = (obj.details or {}).get("p_welch")
-        return "–" if value is None else f"{value:.3g}"
+    @display(description="Statistics")
+    def statistics(self, obj: AnalysisPattern) -> str:
+        details = obj.details or {}
+        return render_to_string(
+            "admin_ext/patterns/statistics.html",
+            {
+                "p": obj,
+                "level": _confidence_level(obj),
+                "variant": CONFIDENCE_COLORS[_confidence_level(obj)],
+                "p_welch": details.get("p_welch"),
+                "ci_seg": details.get("mean_ci_segment") or [None, None],
+                "ci_rest": details.get("mean_ci_rest") or [None, None],
+                "share": details.get("share"),
+                "typical_risk": details.get("typical_risk"),
+                "accounts": details.get("accounts") or [],
+                "run_url": reverse("admin:post_mortem_jobrun_change", args=[obj.run_id]) if obj.run_id else "",
+            },
+        )
 
     @display(description="Action items")
     def action_items_display(self, obj: AnalysisPattern) -> str:
@@ -238,17 +273,14 @@ class AnalysisPatternAdmin(ModelAdmin):
 
     @display(description="Segment vs rest")
     def charts(self, obj: AnalysisPattern) -> str:
-        means, dist = _chart_json(obj)
-        return render_to_string("admin_ext/patterns/charts.html", {"pattern": obj, "means": means, "dist": dist})
-
-    @display(description="Run")
-    def run_link(self, obj: AnalysisPattern) -> str:
-        if not obj.run_id:
-            return "–"
-        return format_html(
-            '<a class="text-primary-600" href="{}">{}</a>',
-            reverse("admin:post_mortem_jobrun_change", args=[obj.run_id]),
-            f"Mining run #{obj.run_id}",
+        return render_to_string(
+            "admin_ext/patterns/charts.html",
+            {
+                "pattern": obj,
+                "forest": _forest_plot(obj),
+                "dist": _distribution_json(obj),
+                "dist_options": DISTRIBUTION_OPTIONS,
+            },
         )
 
     @display(description="Trades")

@@ -35,7 +35,7 @@ def test_pattern_page_has_charts_and_affected_trades(auditor_client, mined):
     response = auditor_client.get(reverse("admin:post_mortem_analysispattern_change", args=[mined.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="pattern-charts"' in html and "95% CI of the mean" in html
+    assert 'id="pattern-charts"' in html and 'id="pattern-forest"' in html
     assert 'id="affected-trades"' in html
     assert html.count('href="/admin/post_mortem/trade/') >= 50
     assert "No re-entry within 30 minutes" in html

@@ -1,0 +1,48 @@
+"""Browser: mine patterns from the admin form, open a pattern's charts, build and read the plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from post_mortem.mining.synthetic import DEMO_EFFECTS
+from post_mortem.models import AnalysisPattern, ImprovementPlan, JobRun, RunKind, RunStatus
+from tests.browser.conftest import admin_page, browser, page  # noqa: F401  (fixtures)
+from tests.mining.helpers import store_synthetic_trades
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_mine_open_pattern_build_plan(admin_page, live_server, tmp_path):  # noqa: F811
+    store_synthetic_trades(1200, seed=61, effects=DEMO_EFFECTS)
+    p = admin_page
+    p.goto(f"{live_server.url}/admin/post_mortem/analysispattern/")
+    p.get_by_role("link", name="Mine patterns").click()
+    form = p.locator("form#mine-patterns-form")
+    form.locator("input[name=min_trades]").fill("30")
+    form.locator("button[name=mine]").click()
+    p.wait_for_url("**/jobrun/*/change/")
+    run = JobRun.objects.filter(kind=RunKind.MINING).latest("pk")
+    assert run.status == RunStatus.SUCCEEDED, run.error  # django-q2 runs in sync mode in tests
+
+    pattern = AnalysisPattern.objects.get(factor="after_loss", segment="true")
+    p.goto(f"{live_server.url}/admin/post_mortem/analysispattern/")
+    p.get_by_role("link", name="after_loss = true").click()
+    p.wait_for_url(f"**/analysispattern/{pattern.pk}/change/")
+    charts = p.locator("#pattern-charts canvas")
+    assert charts.count() == 1  # the distribution (Chart.js); the forest plot is SVG
+    assert p.locator("#pattern-forest circle.forest-mean").count() == 3
+    box = charts.first.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100  # Chart.js drew into it
+    assert p.locator("#affected-trades tbody tr").count() == min(100, pattern.n)
+    p.screenshot(path=str(tmp_path / "pattern.png"), full_page=True)
+    p.locator("#pattern-charts").screenshot(path=str(tmp_path / "charts.png"))
+
+    p.goto(f"{live_server.url}/admin/post_mortem/improvementplan/")
+    p.get_by_role("link", name="Build improvement plan").click()
+    p.wait_for_url("**/jobrun/*/change/")
+    plan = ImprovementPlan.objects.get()
+    p.goto(f"{live_server.url}/admin/post_mortem/improvementplan/{plan.pk}/change/")
+    doc = p.locator("#plan-document")
+    assert doc.get_by_text("No re-entry within 30 minutes of a losing exit").count() >= 1
+    assert doc.locator(".plan-improvement").count() == len(plan.improvements)
+    p.screenshot(path=str(tmp_path / "plan.png"), full_page=True)
