@@ -18,7 +18,29 @@ if [ "${START_SERVERS:-1}" != "1" ]; then
 fi
 
 echo "==> starting one qcluster and the web server on http://$HOST:$PORT/admin/"
-python manage.py qcluster &
+# Each server runs in its own process group: Ctrl-C (or a signal to this script) reaches only
+# this script, whose cleanup stops the web server and sends the qcluster ONE SIGTERM to its main
+# process, which then stops its own workers cleanly. (A signal to the whole group kills the
+# workers under the cluster's feet and leaves it hanging in "stopping".)
+SETSID=""
+if command -v setsid >/dev/null 2>&1; then SETSID="setsid"; fi
+QCLUSTER_PID=""
+WEB_PID=""
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$WEB_PID" ]; then kill -TERM -- "-$WEB_PID" 2>/dev/null || kill -TERM "$WEB_PID" 2>/dev/null || true; fi
+  if [ -n "$QCLUSTER_PID" ] && kill -0 "$QCLUSTER_PID" 2>/dev/null; then
+    echo "==> stopping the qcluster"
+    kill -TERM "$QCLUSTER_PID" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$QCLUSTER_PID" 2>/dev/null || break; sleep 1; done
+    kill -KILL -- "-$QCLUSTER_PID" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+$SETSID python manage.py qcluster &
 QCLUSTER_PID=$!
-trap 'kill "$QCLUSTER_PID" 2>/dev/null || true; wait "$QCLUSTER_PID" 2>/dev/null || true' EXIT INT TERM
-python manage.py runserver "$HOST:$PORT"
+$SETSID python manage.py runserver "$HOST:$PORT" &
+WEB_PID=$!
+wait "$WEB_PID"
