@@ -82,8 +82,11 @@ class FastCountPagination(StrictPageParamsMixin, PageNumberPagination):
             # The last page tells the exact total for free.
             self.count, self.count_exact = offset + len(rows), True
         else:
-            # Without ordering the database counts over whichever index serves the filter best.
-            capped = queryset.order_by()[: self.COUNT_CAP + 1].count()
+            # Without ordering the database counts over whichever index serves the filter best; a view
+            # may offer `count_queryset` (the same filter without display-only joins).
+            source = getattr(view, "count_queryset", None)
+            source = queryset if source is None else source
+            capped = source.order_by()[: self.COUNT_CAP + 1].count()
             self.count_exact = capped <= self.COUNT_CAP
             self.count = min(capped, self.COUNT_CAP)
         return rows

@@ -27,7 +27,13 @@ _RECOMMENDATION_BRIEF = (
 
 
 def trade_list() -> QuerySet[Trade]:
-    return Trade.objects.annotate(analysis_pk=F("analysis__id")).order_by("-entry_time", "-id")
+    return Trade.objects.order_by("-entry_time", "-id")
+
+
+def trade_with_analysis_id(queryset: QuerySet[Trade]) -> QuerySet[Trade]:
+    """Add `analysis_pk` (LEFT JOIN on the unique trade_id index). Applied after filtering, so a
+    count over the filtered trades does not carry the join."""
+    return queryset.annotate(analysis_pk=F("analysis__id"))
 
 
 def trade_with_analysis_flag() -> QuerySet[Trade]:

@@ -20,6 +20,10 @@ from tests.factories import (
 )
 
 
+def _trades():
+    return selectors.trade_with_analysis_id(selectors.trade_list())
+
+
 def _drf_path(serializer_class, instance):
     """Serialize with DRF's generic Serializer.to_representation, nested serializers included."""
     original = api_serializers.FastReadMixin.to_representation
@@ -33,8 +37,8 @@ def _drf_path(serializer_class, instance):
 @pytest.mark.parametrize(
     ("serializer_class", "make", "queryset"),
     [
-        (api_serializers.TradeSerializer, lambda: TradeFactory(stop_price=None, tags="a;b"), selectors.trade_list),
-        (api_serializers.TradeSerializer, lambda: TradeAnalysisFactory().trade, selectors.trade_list),
+        (api_serializers.TradeSerializer, lambda: TradeFactory(stop_price=None, tags="a;b"), _trades),
+        (api_serializers.TradeSerializer, lambda: TradeAnalysisFactory().trade, _trades),
         (api_serializers.TradeAnalysisSerializer, TradeAnalysisFactory, selectors.analysis_list),
         (
             api_serializers.TradeAnalysisDetailSerializer,

@@ -94,6 +94,7 @@ def test_trade_list_never_counts_the_whole_table(auditor_api, seven_trades, monk
     counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1
     assert "LIMIT 6" in counts[0]
+    assert "JOIN" not in counts[0].upper()  # the analysis id is for display only
 
 
 # --- filtering -------------------------------------------------------------------------------

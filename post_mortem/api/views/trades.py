@@ -37,3 +37,8 @@ class TradeViewSet(DeskReadOnlyViewSet):
     pagination_class = FastCountPagination
     ordering_fields = ["entry_time", "exit_time", "net_pnl", "r_multiple", "id"]
     ordering = ["-entry_time", "-id"]
+
+    def filter_queryset(self, queryset):
+        filtered = super().filter_queryset(queryset)
+        self.count_queryset = filtered  # FastCountPagination counts this one: no join to the analyses
+        return selectors.trade_with_analysis_id(filtered)
