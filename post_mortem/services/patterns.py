@@ -23,7 +23,15 @@ from ..mining import describe
 from ..mining.miner import DEFAULT_MIN_TRADES, DEFAULT_N_BOOT, HIST_EDGES, SegmentResult, mine
 from ..models import AnalysisPattern, JobRun, RunKind
 from ..selectors.patterns import analysis_columns_for, desk_day_start, patterns_for_period, trade_frame_for_mining
-from .runs import enqueue_after_commit, run_create, run_fail, run_finish, run_mark_started, run_set_progress
+from .runs import (
+    enqueue_after_commit,
+    run_add_progress,
+    run_create,
+    run_fail,
+    run_finish,
+    run_mark_started,
+    run_set_progress,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +159,7 @@ def patterns_mine(
                 run=run,
             )
         )
+    phrasing = _phrase(rows, result, after_loss_minutes=after_loss_minutes, run=run)
     with transaction.atomic():
         patterns_for_period(period_start=since, period_end=until).delete()
         AnalysisPattern.objects.bulk_create(rows, batch_size=200)
@@ -161,8 +170,77 @@ def patterns_mine(
         "after_loss_minutes": after_loss_minutes,
         "desk_timezone": desk_tz,
         "patterns": len(rows),
+        "phrasing": phrasing,
     }
     return MiningOutcome(patterns=rows, summary=summary)
+
+
+def _phrase(rows: list[AnalysisPattern], result, *, after_loss_minutes: float, run: JobRun | None) -> dict[str, Any]:
+    """With a key, let Claude phrase the significant patterns' texts (numbers checked); else templates.
+
+    A failed or invalid call never fails the mining run: the template texts stay and the reason
+    is recorded in the run result. Token usage and cost go on the run.
+    """
+    from ..llm import claude as llm
+
+    significant = [r for r in rows if r.significant]
+    if not significant or not getattr(settings, "PATTERN_PHRASING", True) or not llm.is_configured():
+        return {"by": "template", "reason": "no significant pattern" if not significant else "no Claude key"}
+    from ..mining import phrasing
+
+    significant.sort(key=lambda r: r.dollars_at_stake)
+    chosen = significant[: phrasing.MAX_PATTERNS_PER_CALL]
+    facts = [describe.SegmentFacts(**_facts_kwargs(r)) for r in chosen]
+    extra = {"after_loss_minutes": after_loss_minutes, "typical_risk": _finite(result.typical_risk)}
+    try:
+        outcome = phrasing.phrase_patterns(facts, extra=extra)
+    except llm.LLMError as exc:
+        logger.warning("pattern phrasing failed: %s", exc.reason)
+        return {"by": "template", "reason": f"Claude call failed: {exc.reason}"}
+    for row in chosen:
+        key = phrasing.pattern_key(row.factor, row.segment)
+        text = outcome.texts.get(key)
+        if text is not None:
+            row.description = text.description
+            row.action_items = text.action_items
+            row.details["phrased_by"] = f"claude:{outcome.model}"
+        else:
+            row.details["phrased_by"] = f"template ({outcome.rejected.get(key, 'not phrased')})"
+    if run is not None:
+        run_add_progress(
+            run_id=run.pk,
+            input_tokens=outcome.input_tokens,
+            output_tokens=outcome.output_tokens,
+            cost_usd=outcome.cost_usd,
+        )
+    return {
+        "by": f"claude:{outcome.model}",
+        "prompt_version": phrasing.PROMPT_VERSION,
+        "phrased": len(outcome.texts),
+        "rejected": outcome.rejected,
+        "cost_usd": str(outcome.cost_usd),
+    }
+
+
+def _facts_kwargs(row: AnalysisPattern) -> dict[str, Any]:
+    return {
+        "factor": row.factor,
+        "segment": row.segment,
+        "n": row.n,
+        "share": float(row.details.get("share", 0.0)),
+        "mean_r": row.mean_r,
+        "mean_r_rest": row.mean_r_rest,
+        "effect": row.effect,
+        "ci_low": row.ci_low,
+        "ci_high": row.ci_high,
+        "p_value": row.p_value,
+        "q_value": row.q_value,
+        "win_rate": row.win_rate,
+        "win_rate_rest": row.win_rate_rest,
+        "fisher_p": row.fisher_p,
+        "dollars_at_stake": row.dollars_at_stake,
+        "significant": row.significant,
+    }
 
 
 def pattern_as_dict(p: AnalysisPattern) -> dict[str, Any]:
