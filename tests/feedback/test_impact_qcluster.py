@@ -18,7 +18,7 @@ from tests.factories import RecommendationFactory
 from tests.feedback.helpers import plant_trades
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.qcluster, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.qcluster, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_measure_impact_wait_through_real_cluster(tmp_path):
