@@ -128,3 +128,14 @@ def test_broker_layout_in_an_xlsx_workbook() -> None:
     assert result.errors == []
     assert (result.created, result.file_format) == (4, "ninjatrader_trades")
     assert Trade.objects.aggregate(s=Sum("gross_pnl"))["s"] == Decimal("572")
+
+
+def test_auto_on_a_canonical_file_missing_a_column_names_the_column() -> None:
+    data = (
+        b"external_id,account,symbol,side,quantity,entry_time,exit_time,entry_price\n"
+        b"1,A,X,LONG,1,2026-07-02T09:00,2026-07-02T10:00,10\n"
+    )
+    result = trades_import(source=data, file_name="c.csv", file_format="auto")
+    assert [(e.line, e.field) for e in result.errors] == [(1, "exit_price")]
+    empty = trades_import(source=b"", file_name="e.csv", file_format="auto")
+    assert "empty" in empty.errors[0].message
