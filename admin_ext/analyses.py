@@ -1,11 +1,352 @@
-"""Admin for TradeAnalysis."""
+"""Post-mortems in the admin: the list, the report page, re-analysis, and "Analyze selected trades".
 
-from django.contrib import admin
+The report page reads like the seed's template: the verdict, each section with its numbers, the
+improvement opportunities each with its recommendation's status select (posted with CSRF to a view
+that calls ``recommendation_set_status``), and a price chart around the trade when bars exist.
+Everything shown is model or user text and is auto-escaped; the chart data is JSON in an attribute.
+
+``AnalyzeTradesMixin`` gives the trade admin its "Analyze selected trades" action (with an engine
+choice on a confirmation page, like ``delete_selected``) and a "Re-analyze" button on a trade.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, FieldTextFilter, RangeNumericFilter
+from unfold.decorators import action, display
 
-from post_mortem.models import TradeAnalysis
+from post_mortem.engines.vocabulary import FACTOR_BY_CODE, FACTORS
+from post_mortem.llm import claude as llm
+from post_mortem.models import ImplementationStatus, Recommendation, TradeAnalysis
+from post_mortem.models.choices import IMPLEMENTATION_STATUS_COLORS
+from post_mortem.selectors.analyses import analysis_list, price_chart_for
+from post_mortem.services.analyses import analysis_default_engine, analysis_reanalyze, analysis_run_start
+from post_mortem.services.recommendations import recommendation_set_status
+
+SECTIONS = (
+    ("performance_analysis", "Performance"),
+    ("entry_analysis", "Entry"),
+    ("exit_analysis", "Exit"),
+    ("risk_management", "Risk management"),
+    ("market_context", "Market context"),
+    ("behavioral", "Behaviour"),
+)
+
+
+def can_analyze(request: HttpRequest) -> bool:
+    user = request.user
+    return user.has_perm("post_mortem.add_tradeanalysis") and user.has_perm("post_mortem.add_jobrun")
+
+
+def engine_choices() -> list[tuple[str, str]]:
+    choices = [("rules", "Rules (offline, deterministic)")]
+    if llm.is_configured():
+        choices.append(("claude", f"Claude ({settings.POST_MORTEM_MODEL})"))
+    return choices
+
+
+class AnalyzeForm(forms.Form):
+    engine = forms.ChoiceField(choices=engine_choices)
+    use_batches = forms.BooleanField(
+        required=False, label="Use the Message Batches API (half price, results within hours; claude only)"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("use_batches") and data.get("engine") != "claude":
+            raise ValidationError("Message Batches apply to the claude engine only.")
+        return data
+
+
+class AnalyzeTradesMixin:
+    """Mixed into the trade admin: "Analyze selected trades" (list) and "Re-analyze" (detail)."""
+
+    actions = ["analyze_selected_trades"]
+    actions_detail = ["reanalyze_trade"]
+
+    def has_analyze_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_analyze(request)
+
+    @action(description="Analyze selected trades", permissions=["analyze"])
+    def analyze_selected_trades(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        """First a page to choose the engine (like delete_selected), then start the run."""
+        form = AnalyzeForm(
+            request.POST if "apply" in request.POST else None, initial={"engine": analysis_default_engine()}
+        )
+        if "apply" in request.POST and form.is_valid():
+            try:
+                run = analysis_run_start(
+                    queryset=queryset,
+                    engine=form.cleaned_data["engine"],
+                    requested_by=request.user,
+                    use_batches=form.cleaned_data["use_batches"],
+                )
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+                return None
+            self.message_user(request, f"Analysis of {run.total} trades queued as run #{run.pk}.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_change", args=[run.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Analyze {queryset.count()} selected trades",
+            "opts": self.model._meta,
+            "form": form,
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_name": "analyze_selected_trades",
+            "count": queryset.count(),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin_ext/analyses/analyze_confirm.html", context)
+
+    @action(description="Re-analyze", icon="troubleshoot", permissions=["analyze"])
+    def reanalyze_trade(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        trade = get_object_or_404(self.model, pk=object_id)
+        return _reanalyze(self, request, trade)
+
+
+def _reanalyze(model_admin, request: HttpRequest, trade) -> HttpResponse:
+    """unfold's detail actions are links (GET): show a confirmation form, act on its POST (CSRF)."""
+    form = AnalyzeForm(request.POST or None, initial={"engine": analysis_default_engine()})
+    if request.method != "POST" or not form.is_valid():
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "title": f"Re-analyze {trade}",
+            "opts": model_admin.model._meta,
+            "form": form,
+            "trade": trade,
+        }
+        return TemplateResponse(request, "admin_ext/analyses/reanalyze_confirm.html", context)
+    try:
+        run = analysis_reanalyze(trade=trade, engine=form.cleaned_data["engine"], requested_by=request.user)
+    except ValidationError as exc:
+        model_admin.message_user(request, "; ".join(exc.messages), messages.ERROR)
+        return HttpResponseRedirect(request.META.get("HTTP_REFERER") or reverse("admin:index"))
+    model_admin.message_user(request, f"Re-analysis queued as run #{run.pk}.", messages.SUCCESS)
+    return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_change", args=[run.pk]))
+
+
+class ExactAccountFilter(FieldTextFilter):
+    """The trade's account matched exactly (an index lookup, never a LIKE scan)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_kwarg = f"{field_path}__exact"
+        value = params.get(self.lookup_kwarg)
+        if value is not None:
+            self.lookup_val = value
+            self.used_parameters[self.lookup_kwarg] = value.strip() if isinstance(value, str) else value
+            params.pop(self.lookup_kwarg, None)
+
+    def expected_parameters(self):
+        return [self.lookup_kwarg]
 
 
 @admin.register(TradeAnalysis)
 class TradeAnalysisAdmin(ModelAdmin):
-    pass
+    list_display = ("trade_link", "account", "symbol", "score_label", "factors", "engine", "updated_at")
+    list_display_links = ("trade_link",)
+    list_filter = (
+        ("engine", ChoicesDropdownFilter),
+        ("trade__account", ExactAccountFilter),
+        ("success_score", RangeNumericFilter),
+    )
+    list_filter_submit = True
+    list_per_page = 50
+    search_fields = ("=trade__external_id", "=trade__account", "=trade__symbol")
+    search_help_text = "Exact external id, account or symbol"
+    ordering = ("-updated_at", "-id")
+    show_full_result_count = False
+    actions = ["reanalyze_selected"]
+    actions_detail = ["reanalyze_analysis"]
+
+    def get_queryset(self, request: HttpRequest):
+        return analysis_list()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # post-mortems come from analysis runs
+
+    def has_change_permission(self, request: HttpRequest, obj: TradeAnalysis | None = None) -> bool:
+        return False  # read-only report; statuses change through the recommendation service
+
+    def has_analyze_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_analyze(request)
+
+    @display(description="Trade", ordering="trade__entry_time")
+    def trade_link(self, obj: TradeAnalysis) -> str:
+        return str(obj.trade)
+
+    @display(description="Account", ordering="trade__account")
+    def account(self, obj: TradeAnalysis) -> str:
+        return obj.trade.account
+
+    @display(description="Symbol", ordering="trade__symbol")
+    def symbol(self, obj: TradeAnalysis) -> str:
+        return obj.trade.symbol
+
+    @display(
+        description="Score", ordering="success_score", label={"good": "success", "mixed": "warning", "poor": "danger"}
+    )
+    def score_label(self, obj: TradeAnalysis) -> tuple[str, str]:
+        band = "good" if obj.success_score >= 70 else "mixed" if obj.success_score >= 45 else "poor"
+        return band, str(obj.success_score)
+
+    @display(description="Primary factors")
+    def factors(self, obj: TradeAnalysis) -> str:
+        return ", ".join(FACTOR_BY_CODE[c].title if c in FACTOR_BY_CODE else c for c in obj.primary_factors[:4])
+
+    @action(description="Re-analyze selected", permissions=["analyze"])
+    def reanalyze_selected(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        trade_ids = list(queryset.values_list("trade_id", flat=True))
+        try:
+            run = analysis_run_start(trade_ids=trade_ids, requested_by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return None
+        self.message_user(request, f"Re-analysis of {run.total} trades queued as run #{run.pk}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_change", args=[run.pk]))
+
+    @action(description="Re-analyze", icon="troubleshoot", permissions=["analyze"])
+    def reanalyze_analysis(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        analysis = get_object_or_404(TradeAnalysis.objects.select_related("trade"), pk=object_id)
+        return _reanalyze(self, request, analysis.trade)
+
+    # --- the report page ------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/recommendations/<int:rec_id>/status/",
+                wrap(self.recommendation_status_view),
+                name="post_mortem_tradeanalysis_recommendation_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            analysis = get_object_or_404(analysis_list(), pk=int(object_id))
+        except ValueError as exc:
+            raise Http404 from exc
+        data = analysis.analysis_data or {}
+        recs = {r.type_code: r for r in analysis.recommendations.order_by("id")}
+        can_set_status = request.user.has_perm("post_mortem.change_recommendation")
+        opportunities = []
+        for opp in data.get("improvement_opportunities", []):
+            rec = recs.get(opp.get("type_code"))
+            opportunities.append(
+                {
+                    **opp,
+                    "title": FACTOR_BY_CODE[opp["type_code"]].title if opp.get("type_code") in FACTOR_BY_CODE else "",
+                    "evidence_items": sorted((opp.get("evidence") or {}).items()),
+                    "rec": rec,
+                    "status_url": reverse(
+                        "admin:post_mortem_tradeanalysis_recommendation_status", args=[analysis.pk, rec.pk]
+                    )
+                    if rec
+                    else "",
+                    "status_color": IMPLEMENTATION_STATUS_COLORS.get(rec.implementation_status) if rec else "",
+                }
+            )
+        sections = []
+        for key, title in SECTIONS:
+            section = data.get(key) or {}
+            sections.append(
+                {
+                    "key": key,
+                    "title": title,
+                    "assessment": section.get("assessment", ""),
+                    "observations": section.get("observations", []),
+                    "metrics": [(k, v) for k, v in (section.get("metrics") or {}).items()],
+                }
+            )
+        chart = price_chart_for(trade=analysis.trade)
+        chart_json = ""
+        if chart:
+            n = len(chart["labels"])
+            markers = [None] * n
+            markers[chart["entry_index"]] = chart["entry_price"]
+            exits = [None] * n
+            exits[chart["exit_index"]] = chart["exit_price"]
+            chart_json = json.dumps(
+                {
+                    "labels": [label[5:16].replace("T", " ") for label in chart["labels"]],
+                    "datasets": [
+                        {"label": "Close", "data": chart["close"], "borderColor": "#9333ea", "pointRadius": 0},
+                        {"label": "Entry", "data": markers, "borderColor": "#16a34a", "backgroundColor": "#16a34a",
+                         "pointRadius": 7, "showLine": False},
+                        {"label": "Exit", "data": exits, "borderColor": "#dc2626", "backgroundColor": "#dc2626",
+                         "pointRadius": 7, "pointStyle": "rectRot", "showLine": False},
+                    ],
+                }
+            )  # fmt: skip
+        shown = {o.get("type_code") for o in opportunities}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Post-mortem: {analysis.trade}",
+            "opts": self.model._meta,
+            "original": analysis,
+            "analysis": analysis,
+            "trade": analysis.trade,
+            "performance": data.get("performance_analysis") or {},
+            "sections": sections,
+            "opportunities": opportunities,
+            "other_recommendations": [r for r in recs.values() if r.type_code not in shown],
+            "factors": [FACTOR_BY_CODE.get(c) for c in analysis.primary_factors if c in FACTOR_BY_CODE],
+            "chart_json": chart_json,
+            "status_choices": ImplementationStatus.choices,
+            "can_set_status": can_set_status,
+            "can_analyze": can_analyze(request),
+            "trade_url": reverse("admin:post_mortem_trade_change", args=[analysis.trade_id])
+            if request.user.has_perm("post_mortem.view_trade")
+            else "",
+            "run_url": reverse("admin:post_mortem_jobrun_change", args=[analysis.run_id]) if analysis.run_id else "",
+            "vocabulary": FACTORS,
+        }
+        return TemplateResponse(request, "admin_ext/analyses/report.html", context)
+
+    def recommendation_status_view(self, request: HttpRequest, object_id: int, rec_id: int) -> HttpResponse:
+        """POST only, CSRF-checked by Django; the service validates and writes the audited history."""
+        return _set_status(self, request, object_id, rec_id)
+
+
+def _set_status(model_admin, request: HttpRequest, object_id: int, rec_id: int) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    if not request.user.has_perm("post_mortem.change_recommendation"):
+        raise PermissionDenied
+    rec = get_object_or_404(Recommendation, pk=rec_id, analysis_id=object_id)
+    raw_date = (request.POST.get("implementation_date") or "").strip()
+    back = reverse("admin:post_mortem_tradeanalysis_change", args=[object_id])
+    try:
+        date = forms.DateField().clean(raw_date) if raw_date else None
+        recommendation_set_status(
+            recommendation=rec,
+            status=request.POST.get("status", ""),
+            implementation_date=date,
+            notes=request.POST.get("notes") if "notes" in request.POST else None,
+            reason=(request.POST.get("reason") or "Set on the post-mortem page")[:100],
+            user=request.user,
+        )
+    except ValidationError as exc:
+        model_admin.message_user(request, f"Recommendation not changed: {'; '.join(exc.messages)}", messages.ERROR)
+        return HttpResponseRedirect(back)
+    model_admin.message_user(
+        request, f"Recommendation set to {rec.get_implementation_status_display()}.", messages.SUCCESS
+    )
+    return HttpResponseRedirect(f"{back}#rec-{rec.pk}")

@@ -1,11 +1,112 @@
-"""Admin for JobRun."""
+"""Background runs: the list, and a run page with a live progress bar, counts, failures and cost.
+
+Every long job (import, analysis, mining, plan, impact) is a JobRun; its page polls a small JSON
+endpoint (``<id>/progress/``) once a second until the run finishes, then reloads once to list what
+the run produced.
+"""
+
+from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
+from unfold.decorators import display
 
-from post_mortem.models import JobRun
+from post_mortem.models import JobRun, RunKind, Trade
+from post_mortem.models.choices import RUN_STATUS_COLORS
+from post_mortem.selectors.analyses import analyses_recent_since, run_progress
 
 
 @admin.register(JobRun)
 class JobRunAdmin(ModelAdmin):
-    pass
+    list_display = ("id", "kind", "status_label", "progress_bar", "counts", "cost_usd", "created_by", "created_at")
+    list_display_links = ("id", "kind")
+    list_filter = (
+        ("kind", ChoicesDropdownFilter),
+        ("status", ChoicesDropdownFilter),
+        ("created_at", RangeDateTimeFilter),
+    )
+    list_filter_submit = True
+    list_select_related = ("created_by",)
+    list_per_page = 50
+    ordering = ("-created_at", "-id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # runs are created by actions, commands and the API
+
+    def has_change_permission(self, request: HttpRequest, obj: JobRun | None = None) -> bool:
+        return False
+
+    @display(description="Status", ordering="status", label={k.value: v for k, v in RUN_STATUS_COLORS.items()})
+    def status_label(self, obj: JobRun) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    @display(description="Progress")
+    def progress_bar(self, obj: JobRun) -> str:
+        return format_html(
+            '<div class="w-24 h-2 bg-base-200 rounded-full" title="{}%"><div class="h-2 bg-primary-600 rounded-full" '
+            'style="width: {}%"></div></div>',
+            obj.progress_pct,
+            obj.progress_pct,
+        )
+
+    @display(description="Done / total (failed)")
+    def counts(self, obj: JobRun) -> str:
+        return f"{obj.done} / {obj.total} ({obj.failed})"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:object_id>/progress/", wrap(self.progress_view), name="post_mortem_jobrun_progress"),
+            *super().get_urls(),
+        ]
+
+    def _get_run(self, request: HttpRequest, object_id) -> JobRun:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            return get_object_or_404(JobRun.objects.select_related("created_by"), pk=int(object_id))
+        except ValueError as exc:
+            raise Http404 from exc
+
+    def progress_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
+        """The small JSON the run page polls (escaped on the client with textContent)."""
+        return JsonResponse(run_progress(run=self._get_run(request, object_id)))
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
+        run = self._get_run(request, object_id)
+        failures = []
+        trade_refs = [f.get("ref") for f in run.failures if isinstance(f.get("ref"), int)]
+        labels = {}
+        if run.kind == RunKind.ANALYSIS and trade_refs:
+            labels = {t.pk: str(t) for t in Trade.objects.filter(pk__in=trade_refs[:200])}
+        can_view_trades = request.user.has_perm("post_mortem.view_trade")
+        for failure in run.failures:
+            ref = failure.get("ref")
+            url = ""
+            if run.kind == RunKind.ANALYSIS and isinstance(ref, int) and can_view_trades:
+                url = reverse("admin:post_mortem_trade_change", args=[ref])
+            failures.append(
+                {"ref": ref, "label": labels.get(ref, ref), "reason": failure.get("reason", ""), "url": url}
+            )
+        analyses = []
+        if run.kind == RunKind.ANALYSIS and request.user.has_perm("post_mortem.view_tradeanalysis"):
+            analyses = list(analyses_recent_since(run=run, limit=25))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{run.get_kind_display()} run #{run.pk}",
+            "opts": self.model._meta,
+            "run": run,
+            "progress": run_progress(run=run),
+            "progress_url": reverse("admin:post_mortem_jobrun_progress", args=[run.pk]),
+            "failures": failures,
+            "analyses": analyses,
+            "status_color": RUN_STATUS_COLORS.get(run.status, "info"),
+        }
+        return TemplateResponse(request, "admin_ext/runs/detail.html", context)

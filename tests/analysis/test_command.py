@@ -27,7 +27,7 @@ def _run(*args):
     return code, out.getvalue().strip().splitlines()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_sync_json_limit_takes_first_trades_by_entry_time():
     late = TradeFactory(entry_time=dt.datetime(2026, 5, 1, 15, tzinfo=UTC))
     early = [TradeFactory(account="B", entry_time=dt.datetime(2026, 4, d, 15, tzinfo=UTC)) for d in (1, 2)]
@@ -39,7 +39,7 @@ def test_sync_json_limit_takes_first_trades_by_entry_time():
     assert not TradeAnalysis.objects.filter(trade=late).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_account_filter_and_selection_errors():
     TradeFactory(account="A")
     TradeFactory(account="B")
@@ -51,7 +51,7 @@ def test_account_filter_and_selection_errors():
         call_command("analyze_trades", "--account", "nobody", "--sync")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_failures_exit_1(monkeypatch):
     TradeFactory(exit_price=Decimal("98"))
     loop = Loopback().start()

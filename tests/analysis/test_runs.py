@@ -42,10 +42,13 @@ def _desk(n: int = 12):
     return trades
 
 
-@pytest.mark.django_db(transaction=True)
-def test_run_start_enqueues_chunks_that_analyse_every_trade_once():
+@pytest.mark.django_db
+def test_run_start_enqueues_chunks_that_analyse_every_trade_once(django_capture_on_commit_callbacks):
     trades = _desk(12)
-    run = analysis_run_start(trade_ids=[t.pk for t in trades], engine="rules", chunk_size=5)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run = analysis_run_start(trade_ids=[t.pk for t in trades], engine="rules", chunk_size=5)
+    enqueued = [c for c in callbacks if c.__qualname__.startswith("enqueue_after_commit")]
+    assert len(enqueued) == 3  # one task per chunk, enqueued only after commit
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
     assert (run.total, run.done, run.succeeded, run.failed) == (12, 12, 12, 0)
@@ -61,7 +64,7 @@ def test_run_start_enqueues_chunks_that_analyse_every_trade_once():
     assert rec.history.count() == 1  # created with a history row
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_retried_chunk_neither_double_counts_nor_duplicates():
     trades = _desk(6)
     run = analysis_run_sync(trade_ids=[t.pk for t in trades], engine="rules", chunk_size=3)
@@ -78,7 +81,7 @@ def test_retried_chunk_neither_double_counts_nor_duplicates():
     assert TradeAnalysis.objects.count() == 6
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_reanalysis_keeps_recommendations_a_person_touched(superuser):
     trades = _desk(3)
     analysis_run_sync(trade_ids=[trades[0].pk], engine="rules")

@@ -81,7 +81,7 @@ def _sent(loop: Loopback):
     return posts[-1]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_ok_reply_is_stored_with_numbers_from_the_facts(loopback, loser):
     loopback.reply(200, message(good_reply()))
     run = analysis_run_sync(trade_ids=[loser.pk], engine="claude")
@@ -121,7 +121,7 @@ def test_ok_reply_is_stored_with_numbers_from_the_facts(loopback, loser):
     assert rec.type_code == "stop_not_honoured" and rec.text.startswith("Leave the stop")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_529_then_ok_is_retried_by_the_sdk(loopback, loser):
     loopback.reply(529, error("overloaded_error", "Overloaded"), {"retry-after-ms": "10"})
     loopback.reply(200, message(good_reply()))
@@ -135,7 +135,7 @@ def _previous_rules_analysis(trade) -> TradeAnalysis:
     return TradeAnalysis.objects.get(trade=trade)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_reply_failing_validation_leaves_previous_analysis_untouched(loopback, loser):
     before = _previous_rules_analysis(loser)
     bad = good_reply()
@@ -150,7 +150,7 @@ def test_reply_failing_validation_leaves_previous_analysis_untouched(loopback, l
     assert (after.engine, after.updated_at, after.analysis_data) == ("rules", before.updated_at, before.analysis_data)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_400_is_recorded_on_the_run_and_changes_nothing(loopback, loser):
     before = _previous_rules_analysis(loser)
     recs_before = set(Recommendation.objects.values_list("pk", flat=True))
@@ -164,7 +164,7 @@ def test_400_is_recorded_on_the_run_and_changes_nothing(loopback, loser):
     assert set(Recommendation.objects.values_list("pk", flat=True)) == recs_before
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_repeated_529_fails_cleanly(loopback, loser):
     loopback.default = (529, error("overloaded_error", "Overloaded"), {"retry-after-ms": "5"})
     run = analysis_run_sync(trade_ids=[loser.pk], engine="claude")
