@@ -39,6 +39,7 @@ from post_mortem.models import MarketBar, Trade
 from post_mortem.selectors.trades import trade_list_queryset
 from post_mortem.services.imports import trades_import_enqueue
 
+
 def _cache_unfold_result_headers() -> None:
     """unfold's `items_for_result` rebuilds every column header for every row (O(rows x columns)
     query-string work, ~30% of the trade changelist's server time). Headers depend only on the

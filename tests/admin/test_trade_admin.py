@@ -205,3 +205,25 @@ def test_trade_changelist_query_count_is_pinned(superuser_client, django_assert_
         response = superuser_client.get(CHANGELIST_URL + query)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == min(n_trades, 50)
+
+
+@pytest.mark.django_db
+def test_cached_column_headers_render_the_same_page(superuser_client, monkeypatch):
+    from admin_ext.trades import TradeAdmin
+
+    TradeFactory.create_batch(3)
+    cached = superuser_client.get(CHANGELIST_URL + "?o=6").content
+
+    def uncached(self, request):
+        changelist = super(TradeAdmin, self).get_changelist_instance(request)
+        changelist.cache_result_headers = False
+        return changelist
+
+    monkeypatch.setattr(TradeAdmin, "get_changelist_instance", uncached)
+    plain = superuser_client.get(CHANGELIST_URL + "?o=6").content
+
+    def strip(html: bytes) -> str:
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html.decode())
+
+    assert strip(cached) == strip(plain)
+    assert "Net P&amp;L" in strip(cached)
