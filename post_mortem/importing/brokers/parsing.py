@@ -8,6 +8,7 @@ which column means what.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,7 @@ class ParseError(ValueError):
 _SEPARATORS = re.compile(r"[\s_]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def norm_header(cell: str) -> str:
     """Header cells compare case-, space-, underscore- and BOM-insensitively.
 
@@ -88,7 +90,7 @@ def records(header: list[str], rows: Iterable[tuple[int, list[str]]], *, stop_at
             if stop_at_blank:
                 break
             continue
-        if [norm_header(c) for c in cells] == header:
+        if header and norm_header(cells[0]) == header[0] and [norm_header(c) for c in cells] == header:
             continue  # a header repeated per section or per account (IBKR Flex, concatenated exports)
         out.append(
             Record(
