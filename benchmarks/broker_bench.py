@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -98,6 +99,7 @@ def main() -> None:
         "import_s": round(import_s, 2),
     }
     print(json.dumps(figures) if args.json else figures)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
