@@ -233,6 +233,8 @@ REST_FRAMEWORK = {
         "post_mortem.api.ordering.StrictOrderingFilter",  # unknown ordering fields are a 400
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every POST/PUT/PATCH/DELETE of the API is limited per user; reads are not.
+    "DEFAULT_THROTTLE_CLASSES": ["post_mortem.api.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"writes": os.environ.get("API_WRITE_THROTTLE", "120/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -69,3 +69,13 @@ def qcluster_env(**extra: str) -> dict[str, str]:
         port = settings_dict.get("PORT") or 5432
         env["DATABASE_URL"] = f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
     return env
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache_between_tests():
+    """The API's write throttle counts per user id in the default cache; ids repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -171,3 +171,13 @@ def test_writes_are_throttled_per_user_reads_are_not(ops_api, auditor_api, trade
         assert ops_api.get(API + "trades/").status_code == 200
     # another user has their own budget
     assert auditor_api.post(url, {"engine": "rules"}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["recommendations/track/", "experiments/"])
+def test_every_api_write_is_throttled_by_default(ops_api, db, monkeypatch, path):
+    """The throttle is the project default, so the feedback endpoints' POSTs are limited too."""
+    monkeypatch.setattr(WriteRateThrottle, "THROTTLE_RATES", {"writes": "1/min"})
+    first = ops_api.post(API + path, {}, format="json")
+    assert first.status_code == 400  # counted even when refused
+    assert ops_api.post(API + path, {}, format="json").status_code == 429
+    assert ops_api.get(API + path.split("/")[0] + "/").status_code == 200
