@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
 from unfold.decorators import action, display
 from unfold.widgets import (
     UnfoldAdminSelectWidget,
@@ -114,10 +114,10 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
     ]
     list_display_links = ["id", "short_text"]
     list_filter = [
-        "implementation_status",
+        ("implementation_status", ChoicesDropdownFilter),
+        ("source", ChoicesDropdownFilter),
         "area",
         "type_code",
-        "source",
         ("implementation_date", RangeDateFilter),
     ]
     list_filter_submit = True
@@ -150,7 +150,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
     actions_row = ["row_set_status"]
     actions_detail = ["detail_set_status"]
     actions_list = ["measure_impact_now"]
-    history_list_display = ["implementation_status", "implementation_date", "history_change_reason"]
+    history_list_display = ["implementation_status", "implementation_date"]
 
     @display(description="Recommendation")
     def short_text(self, obj: Recommendation) -> str:
@@ -322,7 +322,7 @@ class ImpactAssessmentAdmin(ModelAdmin):
         "roi",
         "measured_at",
     ]
-    list_filter = ["status", "significant", ("measured_at", RangeDateFilter)]
+    list_filter = [("status", ChoicesDropdownFilter), "significant", ("measured_at", RangeDateFilter)]
     list_filter_submit = True
     list_select_related = ["recommendation"]
     search_fields = ["recommendation__text"]

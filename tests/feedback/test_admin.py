@@ -183,3 +183,14 @@ def test_measure_impact_now_action_runs_and_needs_permission(
     run = JobRun.objects.get(kind="IMPACT")  # django-q2 runs in sync mode in tests
     assert run.status == "SUCCEEDED" and run.created_by.username == "opsy"
     assert ImpactAssessment.objects.filter(run=run).count() == 1
+
+
+def test_changelist_filters_work(ops_client):
+    RecommendationFactory(text="kept one", implementation_status="IGNORED")
+    RecommendationFactory(text="other one")
+    url = reverse("admin:post_mortem_recommendation_changelist")
+    r = ops_client.get(url, {"implementation_status": "IGNORED"})
+    assert r.status_code == 200
+    assert b"kept one" in r.content and b"other one" not in r.content
+    r = ops_client.get(url, {"implementation_date_from": "2026-01-01", "implementation_date_to": "2026-12-31"})
+    assert r.status_code == 200
