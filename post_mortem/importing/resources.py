@@ -159,8 +159,10 @@ class TradeResource(resources.ModelResource):
         for account, ids in by_account.items():
             for start in range(0, len(ids), LOOKUP_CHUNK):
                 chunk = ids[start : start + LOOKUP_CHUNK]
-                for ext, pk, source_hash in Trade.objects.filter(account=account, external_id__in=chunk).values_list(
-                    "external_id", "id", "source_hash"
+                for ext, pk, source_hash in (
+                    Trade.objects.filter(account=account, external_id__in=chunk)
+                    .order_by()
+                    .values_list("external_id", "id", "source_hash")
                 ):
                     found[(account, ext)] = (pk, source_hash)
         return found
@@ -320,8 +322,10 @@ class TradeResource(resources.ModelResource):
         if changed:
             ids = [pk for pk, _trade in changed]
             for start in range(0, len(ids), LOOKUP_CHUNK):
-                for row in Trade.objects.filter(id__in=ids[start : start + LOOKUP_CHUNK]).values(
-                    "id", *RESTORED_FIELDS
+                for row in (
+                    Trade.objects.filter(id__in=ids[start : start + LOOKUP_CHUNK])
+                    .order_by()
+                    .values("id", *RESTORED_FIELDS)
                 ):
                     counts.previous_values[str(row.pop("id"))] = {k: _json_value(v) for k, v in row.items()}
             update_columns = (*self.WRITE_COLUMNS[2:-2], "updated_at")  # never the key, never created_at

@@ -219,3 +219,75 @@ def test_validator_takes_canonical_text_rows_from_any_door():
     valid, errors = validate_canonical_rows(rows, tz_name="UTC")
     assert [t.line for t in valid] == [7] and valid[0].multiplier == Decimal(50)
     assert [(e.line, e.field) for e in errors] == [(9, "side")]
+
+
+@pytest.mark.django_db
+def test_xlsx_with_typed_cells_imports_like_csv():
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(CANONICAL_COLUMNS))
+    sheet.append(
+        [
+            "X-1",
+            "ACC-1",
+            "aapl",
+            "Buy",
+            100,
+            dt.datetime(2026, 1, 5, 9, 35),
+            "2026-01-05T10:20:00-05:00",
+            185.2,
+            187.1,
+            1,
+            184,
+            None,
+            "s",
+            "a; b",
+            None,
+        ]
+    )
+    sheet.append([None] * len(CANONICAL_COLUMNS))  # empty row: ignored
+    sheet.append(
+        [
+            "X-2",
+            "ACC-1",
+            "MSFT",
+            "SELL",
+            "abc",
+            dt.datetime(2026, 1, 5, 9, 35),
+            dt.datetime(2026, 1, 5, 9, 40),
+            10,
+            9,
+            0,
+            None,
+            None,
+            "",
+            "",
+            "",
+        ]
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = trades_import(source=buffer.getvalue(), file_name="t.xlsx", tz_name="America/New_York")
+    assert [(e.line, e.field) for e in result.errors] == [(4, "quantity")]
+    result = trades_import(source=_drop_last_row(buffer.getvalue()), file_name="t.xlsx", tz_name="America/New_York")
+    assert result.ok, result.errors
+    trade = Trade.objects.get()
+    assert (trade.symbol, trade.side, trade.quantity, trade.tags) == ("AAPL", "LONG", Decimal(100), "a;b")
+    assert trade.entry_time == dt.datetime(2026, 1, 5, 14, 35, tzinfo=dt.UTC)  # naive cell read in New York
+    assert trade.entry_price == Decimal("185.2")
+
+
+def _drop_last_row(data: bytes) -> bytes:
+    import io
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data))
+    workbook.active.delete_rows(workbook.active.max_row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
