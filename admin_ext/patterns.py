@@ -51,6 +51,11 @@ DISTRIBUTION_OPTIONS = json.dumps(
 CONFIDENCE_COLORS = {"high": "success", "medium": "warning", "low": "info"}
 
 
+def _dollars(value: float) -> str:
+    """'$11,132 lost' / '$9,624 gained' (dollars at stake are signed like the effect)."""
+    return f"${abs(value):,.0f} {'lost' if value < 0 else 'gained'}"
+
+
 def _confidence_level(p: AnalysisPattern) -> str:
     if p.significant and p.confidence >= 0.99:
         return "high"
@@ -238,7 +243,7 @@ class AnalysisPatternAdmin(ModelAdmin):
 
     @display(description="$ at stake", ordering="dollars_at_stake")
     def dollars_display(self, obj: AnalysisPattern) -> str:
-        return f"{obj.dollars_at_stake:+,.0f}"
+        return _dollars(obj.dollars_at_stake)
 
     @display(description="Period")
     def period_display(self, obj: AnalysisPattern) -> str:
@@ -261,6 +266,7 @@ class AnalysisPatternAdmin(ModelAdmin):
                 "ci_seg": details.get("mean_ci_segment") or [None, None],
                 "ci_rest": details.get("mean_ci_rest") or [None, None],
                 "share": details.get("share"),
+                "dollars_text": _dollars(obj.dollars_at_stake),
                 "typical_risk": details.get("typical_risk"),
                 "accounts": details.get("accounts") or [],
                 "run_url": reverse("admin:post_mortem_jobrun_change", args=[obj.run_id]) if obj.run_id else "",
@@ -376,7 +382,7 @@ class ImprovementPlanAdmin(ModelAdmin):
     @display(description="Weaknesses, $ at stake")
     def weakness_dollars(self, obj: ImprovementPlan) -> str:
         total = sum(i.get("dollars_at_stake", 0) for i in obj.improvements or [] if i.get("kind") == "avoid")
-        return f"{total:+,.0f}"
+        return _dollars(total)
 
     @action(description="Build improvement plan", icon="checklist", permissions=["build"])
     def build_plan(self, request: HttpRequest) -> HttpResponse:
@@ -399,6 +405,7 @@ class ImprovementPlanAdmin(ModelAdmin):
                 items.append(
                     {
                         **item,
+                        "dollars_text": _dollars(item.get("dollars_at_stake", 0)),
                         "rec": rec,
                         "status_variant": IMPLEMENTATION_STATUS_COLORS.get(rec.implementation_status, "info")
                         if rec
@@ -406,7 +413,9 @@ class ImprovementPlanAdmin(ModelAdmin):
                     }
                 )
             extra["plan_items"] = items
-            extra["plan_focus"] = plan.focus_areas or []
+            extra["plan_focus"] = [
+                {**area, "dollars_text": _dollars(area.get("dollars_at_stake", 0))} for area in plan.focus_areas or []
+            ]
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
 
@@ -421,6 +430,7 @@ def top_patterns_card(request: HttpRequest) -> DashboardCard | None:
             "pattern": p,
             "url": reverse("admin:post_mortem_analysispattern_change", args=[p.pk]),
             "variant": CONFIDENCE_COLORS[_confidence_level(p)],
+            "dollars_text": _dollars(p.dollars_at_stake),
         }
         for p in patterns
     ]

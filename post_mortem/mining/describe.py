@@ -146,7 +146,12 @@ def rule_text(factor: str, segment: str, *, weakness: bool, after_loss_minutes: 
     if factor == "account":
         return f"Review account {segment}'s process with the desk head; half size until it improves."
     if factor == "trade_of_day":
-        return "At most 3 trades per account per day."
+        if segment == "4+":
+            return "At most 3 trades per account per day."
+        nth = {"1": "first", "2": "second", "3": "third"}.get(segment, segment)
+        return f"Half size on the {nth} trade of the day until its expectancy recovers."
+    if factor == "loss_streak" and segment == "1":
+        return "After a losing exit, take the next trade only on an A+ setup (or at half size)."
     if factor == "holding_time":
         return f"Review the exit plan for trades held {segment}; set a time stop."
     if factor == "primary_factor":

@@ -214,7 +214,10 @@ def _summary(improvements: list[dict[str, Any]], period_text: str) -> str:
     weak = [i for i in improvements if i["kind"] == "avoid"]
     strong = [i for i in improvements if i["kind"] == "do_more"]
     lost = -sum(i["dollars_at_stake"] for i in weak)
-    parts = [f"Mined period {period_text}: {len(weak)} significant weaknesses, {len(strong)} strengths to build on."]
+    parts = [
+        f"Mined period {period_text}: {len(weak)} significant weakness{'es' if len(weak) != 1 else ''}, "
+        f"{len(strong)} strength{'s' if len(strong) != 1 else ''} to build on."
+    ]
     if weak:
         top = weak[0]
         parts.append(
