@@ -11,7 +11,23 @@ from rest_framework.filters import OrderingFilter
 
 
 class StrictOrderingFilter(OrderingFilter):
-    """`?ordering=a,-b` over the view's `ordering_fields` only; unknown terms are a 400."""
+    """`?ordering=a,-b` over the view's `ordering_fields` only; unknown terms are a 400.
+
+    A view may name nullable fields in `ordering_skips_nulls`: ordering by one of them lists only
+    the rows that have a value. Rows without one have no place in that order, and on PostgreSQL
+    their NULL group (every trade without a stop, for r_multiple) would otherwise be sorted by id
+    in full before the first page came out.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        skip = set(getattr(view, "ordering_skips_nulls", ()))
+        nullable = [term.removeprefix("-") for term in ordering if term.removeprefix("-") in skip]
+        if nullable:
+            queryset = queryset.filter(**{f"{name}__isnull": False for name in nullable})
+        return queryset.order_by(*ordering)
 
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
@@ -32,9 +48,11 @@ class StrictOrderingFilter(OrderingFilter):
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)
         fields = getattr(view, "ordering_fields", None) or []
+        skips = getattr(view, "ordering_skips_nulls", ())
+        note = f" Ordering by {', '.join(skips)} lists only rows that have a value." if skips else ""
         for param in params:
             param["description"] = (
                 f"Comma-separated fields to sort by, '-' for descending. Allowed: {', '.join(fields)}. "
-                "Ties are broken by id in the direction of the last field."
+                f"Ties are broken by id in the direction of the last field.{note}"
             )
         return params

@@ -361,3 +361,12 @@ def test_plan_list_query_count_does_not_grow(auditor_api, db):
     small = _queries_for(auditor_api, API + "improvement-plans/")
     make(20)
     assert _queries_for(auditor_api, API + "improvement-plans/") == small
+
+
+def test_ordering_by_r_lists_only_trades_with_an_r(auditor_api, db):
+    with_r = [TradeFactory(exit_price=Decimal(100 + i)) for i in range(3)]
+    TradeFactory(stop_price=None)
+    rows = auditor_api.get(API + "trades/", {"ordering": "-r_multiple"}).json()
+    assert [r["id"] for r in rows["results"]] == [t.pk for t in reversed(with_r)]
+    assert rows["count"] == 3
+    assert auditor_api.get(API + "trades/").json()["count"] == 4

@@ -37,6 +37,7 @@ class TradeViewSet(DeskReadOnlyViewSet):
     pagination_class = FastCountPagination
     ordering_fields = ["entry_time", "exit_time", "net_pnl", "r_multiple", "id"]
     ordering = ["-entry_time", "-id"]
+    ordering_skips_nulls = ("r_multiple",)  # trades without a stop have no R
 
     def filter_queryset(self, queryset):
         filtered = super().filter_queryset(queryset)
