@@ -31,13 +31,14 @@ from .vocabulary import (
     POOR_RR,
     STOP_TOLERANCE_R,
     TILT_STREAK,
+    WEAK_SETUP_MIN_TRADES,
+    WEAK_SETUP_R,
 )
 
 ENGINE_NAME = "rules"
 ENGINE_VERSION = "rules-1"
 PROCESS_WEIGHT = 0.6
 MIN_SEGMENT_HISTORY = 5  # prior trades in a segment before its average is quoted as evidence
-MIN_SETUP_HISTORY = 10
 PENALTIES: dict[str, int] = {
     "stop_not_honoured": 35,
     "no_stop": 25,
@@ -128,7 +129,8 @@ def detect_factors(f: dict[str, Any]) -> list[str]:
         codes.append("counter_trend")
     if _known(f.get("atr_ratio")) and f["atr_ratio"] >= HIGH_VOLATILITY_RATIO:
         codes.append("high_volatility_entry")
-    if (f.get("setup_prior_trades") or 0) >= MIN_SETUP_HISTORY and (f.get("setup_expectancy_r") or 0) < 0:
+    setup_r = f.get("setup_expectancy_r")
+    if (f.get("setup_prior_trades") or 0) >= WEAK_SETUP_MIN_TRADES and _known(setup_r) and setup_r <= WEAK_SETUP_R:
         codes.append("weak_setup")
     # strengths
     if f.get("stop_honoured") is True:
@@ -199,7 +201,8 @@ def _opportunity(f: dict[str, Any], code: str) -> dict[str, Any]:
             else ""
         )
         suggestion = (
-            f"Re-entered {f.get('minutes_since_loss_exit'):.0f} minutes after a {_r(f.get('last_loss_r'))} loss"
+            f"Re-entered {f.get('minutes_since_loss_exit'):.0f} minutes after a "
+            f"{_r(f['last_loss_r']) + ' ' if f.get('last_loss_r') is not None else ''}losing exit"
             f"{history}. Take a 30-minute break after a losing exit."
         )
         impact = (

@@ -23,7 +23,11 @@ EARLY_EXIT_EFFICIENCY = 0.4  # kept less than 40% of the best open profit ...
 EARLY_EXIT_MIN_MFE_R = 1.0  # ... of a move worth at least 1R
 LEFT_ON_TABLE_R = 1.0  # price ran >= 1R further in the trade's direction within the next bars
 GAVE_BACK_MFE_R = 1.0  # was >= 1R in profit and closed at or below breakeven
-COUNTER_TREND_ATR = 1.5  # the 20-bar move before entry was >= 1.5 ATR against the trade's side
+# The 20-bar move before entry, in ATRs, beyond 1.5 standard deviations of a 20-bar random walk
+# (1.5 x sqrt(20) = 6.7 ATR): a smaller move is noise, not a trend.
+COUNTER_TREND_ATR = round(1.5 * 20**0.5, 1)
+WEAK_SETUP_R = -0.25  # the setup's prior expectancy on the account at or below -0.25R ...
+WEAK_SETUP_MIN_TRADES = 20  # ... over at least 20 prior trades
 HIGH_VOLATILITY_RATIO = 1.5  # ATR at entry >= 1.5x its trailing 200-bar average
 GOOD_EXIT_EFFICIENCY = 0.7
 
@@ -117,7 +121,7 @@ FACTORS: tuple[Factor, ...] = (
         "entry",
         "negative",
         "Counter-trend entry",
-        f"The 20 bars before entry moved at least {COUNTER_TREND_ATR} ATR against the trade's side.",
+        f"The 20 bars before entry moved at least {COUNTER_TREND_ATR} ATR (1.5 sd of a random walk) against the side.",
     ),
     Factor(
         "high_volatility_entry",
@@ -131,7 +135,8 @@ FACTORS: tuple[Factor, ...] = (
         "entry",
         "negative",
         "Setup with negative edge",
-        "The account's prior trades of this setup (at least 10) average below 0R.",
+        f"The account's prior trades of this setup (at least {WEAK_SETUP_MIN_TRADES}) average"
+        f" {WEAK_SETUP_R}R or worse.",
     ),
     Factor(
         "disciplined_stop",

@@ -45,7 +45,7 @@ class BarMetrics:
     mae_usd: np.ndarray  # <= 0
     mfe_r: np.ndarray
     mae_r: np.ndarray
-    exit_efficiency: np.ndarray  # realised price move / best favourable move (<= 1)
+    exit_efficiency: np.ndarray  # realised price move / best favourable move, clipped to [-1, 1]
     left_on_table_usd: np.ndarray  # further favourable move within AFTER_EXIT_BARS after the exit (>= 0)
     left_on_table_r: np.ndarray
     trend_atr: np.ndarray  # 20-bar close change before entry, in ATRs, signed for the trade's side
@@ -120,7 +120,7 @@ def compute_bar_metrics(frame: TradeFrame, bars: dict[str, BarSeries], direction
         realised = (exit_ - entry) * d
         risk = risk_per_unit[members]
         with np.errstate(invalid="ignore", divide="ignore"):
-            out.exit_efficiency[members] = np.where(mfe_move > 0, np.minimum(realised / mfe_move, 1.0), np.nan)
+            out.exit_efficiency[members] = np.where(mfe_move > 0, np.clip(realised / mfe_move, -1.0, 1.0), np.nan)
             out.mfe_r[members] = np.where(risk > 0, mfe_move / risk, np.nan)
             out.mae_r[members] = np.where(risk > 0, mae_move / risk, np.nan)
         out.has_bars[members] = True

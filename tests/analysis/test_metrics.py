@@ -100,7 +100,7 @@ def test_short_sees_the_same_bars_mirrored_and_trades_without_bars_are_nan():
     assert m.mfe_price[0] == 99.5 and m.mae_price[0] == 104
     assert m.mae_r[0] == pytest.approx(-4.0)
     assert m.trend_atr[0] == pytest.approx(-10.0)  # the rise is against a short
-    assert m.exit_efficiency[0] == pytest.approx(-4.0)  # lost 2 after being 0.5 up
+    assert m.exit_efficiency[0] == -1.0  # lost 2 after being only 0.5 up: clipped at -1
     assert not m.has_bars[1] and np.isnan(m.mfe_r[1])
 
 

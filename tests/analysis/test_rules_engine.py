@@ -61,7 +61,7 @@ def test_after_loss_reentry_uses_the_accounts_own_history():
     out = analyze_dict(f)
     assert "after_loss_reentry" in out["primary_factors"] and "disciplined_stop" in out["primary_factors"]
     opp = next(o for o in out["analysis_data"]["improvement_opportunities"] if o["type_code"] == "after_loss_reentry")
-    assert "8 minutes after a -1.20R loss" in opp["suggestion"]
+    assert "8 minutes after a -1.20R losing exit" in opp["suggestion"]
     assert "such trades average -0.60R" in opp["suggestion"]
     assert opp["expected_impact_r"] == pytest.approx(0.8)  # 0.2 baseline - (-0.6)
     assert opp["evidence"]["segment_prior_trades"] == 12
@@ -74,11 +74,13 @@ def test_each_documented_threshold():
     assert "loss_streak_tilt" in detect_factors(facts(loss_streak=3))
     assert "poor_reward_risk" in detect_factors(facts(planned_rr=0.8))
     assert "no_stop" in detect_factors(facts(stop_price=None, r_multiple=None))
-    assert "counter_trend" in detect_factors(facts(trend_atr=-1.5))
-    assert "with_trend" in detect_factors(facts(trend_atr=2.0))
+    assert "counter_trend" in detect_factors(facts(trend_atr=-6.7))
+    assert "counter_trend" not in detect_factors(facts(trend_atr=-6.6))
+    assert "with_trend" in detect_factors(facts(trend_atr=7.0))
     assert "high_volatility_entry" in detect_factors(facts(atr_ratio=1.6))
-    assert "weak_setup" in detect_factors(facts(setup_expectancy_r=-0.2, setup_prior_trades=10))
-    assert "weak_setup" not in detect_factors(facts(setup_expectancy_r=-0.2, setup_prior_trades=9))
+    assert "weak_setup" in detect_factors(facts(setup_expectancy_r=-0.25, setup_prior_trades=20))
+    assert "weak_setup" not in detect_factors(facts(setup_expectancy_r=-0.25, setup_prior_trades=19))
+    assert "weak_setup" not in detect_factors(facts(setup_expectancy_r=-0.2, setup_prior_trades=50))
     loser_held = facts(net_pnl=-50.0, r_multiple=-0.5, holding_ratio=2.5)
     assert "held_loser_too_long" in detect_factors(loser_held)
     early = facts(mfe_r=3.0, exit_efficiency=0.3, left_on_table_r=0.2)
