@@ -16,7 +16,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "brokers"
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_import_a_statement_through_the_admin(admin_page, live_server) -> None:  # noqa: F811
+def test_import_a_statement_through_the_admin(admin_page, live_server, seeded_multipliers) -> None:  # noqa: F811
     p = admin_page
     p.get_by_role("link", name="Import broker file").first.click()
     p.wait_for_url("**/importlayout/import-file/")
