@@ -59,12 +59,18 @@ def bars_for_trades(trades: QuerySet[Trade]) -> dict[str, BarSeries]:
     return out
 
 
-def analysis_facts_for(*, trade_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Facts of the given trades, keyed by trade id, computed with their accounts' prior history."""
+def analysis_facts_for(
+    *, trade_ids: Sequence[int], targets: QuerySet[Trade] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Facts of the given trades, keyed by trade id, computed with their accounts' prior history.
+
+    ``targets`` (a queryset of exactly those trades) avoids a huge ``IN`` list for whole-desk runs.
+    """
     ids = list(trade_ids)
     if not ids:
         return {}
-    targets = Trade.objects.filter(id__in=ids)
+    if targets is None:
+        targets = Trade.objects.filter(id__in=ids)
     span = targets.aggregate(last_entry=Max("entry_time"))
     accounts = list(targets.order_by().values_list("account", flat=True).distinct())
     history = Trade.objects.filter(account__in=accounts, entry_time__lte=span["last_entry"])

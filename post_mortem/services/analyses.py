@@ -92,6 +92,13 @@ def _resolve_engine(engine: str | None) -> str:
     return name
 
 
+def _selection(*, trade_ids: Sequence[int] | None, queryset: QuerySet[Trade] | None) -> QuerySet[Trade]:
+    if trade_ids is not None:
+        qs = Trade.objects.filter(id__in={int(t) for t in trade_ids})
+        return qs & queryset if queryset is not None else qs
+    return queryset
+
+
 def _ordered_ids(*, trade_ids: Sequence[int] | None, queryset: QuerySet[Trade] | None) -> list[int]:
     if trade_ids is None and queryset is None:
         raise ValidationError({"trade_ids": "Give trade ids or a queryset of trades."})
@@ -190,7 +197,8 @@ def analysis_run_sync(
         chunk_size=chunk_size,
         use_batches=False,
     )
-    facts = analysis_facts_for(trade_ids=[t for c in chunks for t in c.payload])
+    ids = [t for c in chunks for t in c.payload]
+    facts = analysis_facts_for(trade_ids=ids, targets=_selection(trade_ids=trade_ids, queryset=queryset))
     for chunk in chunks:
         for _attempt in range(MAX_CHUNK_ATTEMPTS):
             try:
