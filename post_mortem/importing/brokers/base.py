@@ -234,7 +234,7 @@ class BrokerLayout:
                     header_line,
                     "account",
                     f"{self.label} files have no account column: choose the account for this import "
-                    "(--account on the command line, the Account field in the admin)",
+                    "(--account on the command line, or Account on the admin page Trades > Import broker file)",
                 )
             )
             return result

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from .base import (
+    BrokerIssue,
     BrokerOptions,
     BrokerParse,
     ExecutionLayout,
@@ -369,14 +370,12 @@ class DASTraderLayout(ExecutionLayout):
     def parse(self, text_: str, options: BrokerOptions) -> BrokerParse:
         if options.session_date is None:
             result = BrokerParse(layout=self.name)
-            from .base import BrokerIssue
-
             result.errors.append(
                 BrokerIssue(
                     1,
                     "session_date",
                     "DAS Trader files carry times only: choose the session date "
-                    "(--session-date YYYY-MM-DD on the command line, Session date in the admin)",
+                    "(--session-date YYYY-MM-DD on the command line, or Session date on Trades > Import broker file)",
                 )
             )
             return result
