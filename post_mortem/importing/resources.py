@@ -220,7 +220,9 @@ class TradeResource(resources.ModelResource):
         if connection.vendor == "sqlite" and str(connection.timezone) == "UTC":
 
             def adapt_dt(value):
-                return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+                if value.tzinfo is not UTC:  # validated rows are UTC already
+                    value = value.astimezone(UTC)
+                return value.replace(tzinfo=None).isoformat(" ")
         else:
             adapt_dt = ops.adapt_datetimefield_value
         return adapt_dec, adapt_dt

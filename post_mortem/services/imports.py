@@ -9,10 +9,12 @@ come through here, so they behave the same.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -93,6 +95,24 @@ def _user(created_by: Any) -> Any:
     return created_by if created_by is not None and getattr(created_by, "is_authenticated", False) else None
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file's rows are built and written.
+
+    Why: a 100k-row import allocates millions of small acyclic objects (dicts, Decimals, rows);
+    the collector's repeated full passes over them cost ~25% of the CPU. Reference counting still
+    frees everything; the collector runs again when the import ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_gc_paused()
 def trades_import(
     *,
     source: bytes | BinaryIO | Path,
@@ -155,6 +175,7 @@ def trades_import(
     )
 
 
+@_gc_paused()
 def trades_import_dataset(
     *,
     headers: Sequence[object],
@@ -514,6 +535,7 @@ def _restore_value(trade: Trade, name: str, value: Any) -> Any:
 BAR_COLUMNS = ("symbol", "timestamp", "open", "high", "low", "close", "volume")
 
 
+@_gc_paused()
 def bars_import(*, source: bytes | BinaryIO | Path, file_name: str, tz_name: str = "UTC") -> BarsImportResult:
     """Load OHLCV bars, upserting on (symbol, timestamp); any bad row writes nothing."""
     data = read_source(source)
