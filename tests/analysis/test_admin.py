@@ -116,3 +116,15 @@ def test_reanalyze_from_the_analysis_page_confirms_then_runs(ops_client, trades,
     assert JobRun.objects.count() == 2
     analysis.refresh_from_db()
     assert analysis.run_id == JobRun.objects.order_by("-id").first().pk
+
+
+@pytest.mark.django_db
+def test_lists_and_trade_reanalyze_page(superuser_client, trades):
+    analysis_run_sync(trade_ids=[t.pk for t in trades], engine="rules")
+    listing = superuser_client.get(reverse("admin:post_mortem_tradeanalysis_changelist"), {"engine__exact": "rules"})
+    assert listing.status_code == 200 and str(trades[0]).encode() in listing.content
+    runs = superuser_client.get(reverse("admin:post_mortem_jobrun_changelist"))
+    assert runs.status_code == 200
+    confirm = superuser_client.get(reverse("admin:post_mortem_trade_reanalyze_trade", args=[trades[0].pk]))
+    assert confirm.status_code == 200 and b'id="reanalyze-form"' in confirm.content
+    assert superuser_client.get(reverse("admin:post_mortem_jobrun_progress", args=[999999])).status_code == 404
