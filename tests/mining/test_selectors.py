@@ -70,3 +70,29 @@ def test_top_patterns_latest_period_by_dollars():
     c = _pattern("hour", "09", -100)
     assert top_patterns(limit=5) == [b, a, c]
     assert top_patterns(limit=1) == [b]
+
+
+def test_mining_frame_matches_the_shared_loader():
+    """The SQL-side epoch/float read gives the same numbers as context.load_trade_frame."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import numpy as np
+
+    from post_mortem.selectors.patterns import trade_frame_for_mining
+
+    TradeFactory(entry_time=dt.datetime(2026, 3, 8, 6, 59, 59, 123456, tzinfo=dt.UTC), quantity=Decimal("12.5"))
+    TradeFactory.create_batch(4)
+    TradeFactory(stop_price=None)
+    full = load_trade_frame(Trade.objects.all())
+    fast = trade_frame_for_mining(until=None)
+    order_full, order_fast = np.argsort(full.id), np.argsort(fast.id)
+    assert np.array_equal(full.id[order_full], fast.id[order_fast])
+    for name in ("entry_ts", "exit_ts"):
+        assert np.allclose(getattr(full, name)[order_full], getattr(fast, name)[order_fast], atol=1e-3, rtol=0)
+    for name in ("quantity", "net_pnl", "r_multiple", "risk_amount", "holding_minutes"):
+        assert np.allclose(getattr(full, name)[order_full], getattr(fast, name)[order_fast], equal_nan=True), name
+    for name in ("account", "symbol", "setup", "side"):
+        assert list(getattr(full, name)[order_full]) == list(getattr(fast, name)[order_fast])
+    until = trade_frame_for_mining(until=dt.date(2026, 1, 5))
+    assert len(until) == Trade.objects.filter(entry_time__lt=dt.datetime(2026, 1, 6, 5, tzinfo=dt.UTC)).count()
