@@ -90,3 +90,28 @@ def test_forced_layout_that_does_not_fit_says_which_columns_it_needs() -> None:
     parsed = parse_broker_text(text, layout="tradervue", options=BrokerOptions())
     (error,) = parsed.errors
     assert error.field == "header" and "Quantity" in error.message
+
+
+def test_saved_layout_remembers_day_first_dates() -> None:
+    from post_mortem.importing.brokers import LayoutSpec
+
+    spec = LayoutSpec(
+        name="eu_trades",
+        signature=("Instrument", "Dir", "Lots", "Open", "Close", "In", "Out"),
+        mapping={
+            "symbol": "Instrument",
+            "side": "Dir",
+            "quantity": "Lots",
+            "entry_time": "Open",
+            "exit_time": "Close",
+            "entry_price": "In",
+            "exit_price": "Out",
+        },
+        options={"kind": "round_trips", "date_order": "DMY"},
+    )
+    text = "Instrument,Dir,Lots,Open,Close,In,Out\nAAPL,Long,10,13/07/2026 09:30,13/07/2026 10:00,190,191\n"
+    assert detect_layout(text, extra=[spec]) == "eu_trades"
+    parsed = parse_broker_text(text, layout="eu_trades", options=BrokerOptions(account="EU-1"), extra=[spec])
+    assert parsed.errors == []
+    ((_line, row),) = parsed.rows
+    assert (row["entry_time"], row["account"], row["side"]) == ("2026-07-13T09:30:00", "EU-1", "LONG")

@@ -6,6 +6,7 @@ service turns ImportLayout rows into LayoutSpec with ``post_mortem.selectors.bro
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -143,7 +144,14 @@ def build_layout(spec: LayoutSpec) -> type:
             effect=effect,
         )
 
+    def parse(self, text_: str, options: BrokerOptions):
+        # A layout saved as day-first reads day-first unless the import asks otherwise.
+        if spec.options.get("date_order") == "DMY" and options.date_order == "MDY":
+            options = dataclasses.replace(options, date_order="DMY")
+        return base.parse(self, text_, options)
+
     attrs = {
+        "parse": parse,
         "name": spec.name,
         "label": f"saved layout {spec.name}",
         "signature": tuple(spec.signature),
