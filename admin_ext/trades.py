@@ -13,7 +13,9 @@ from zoneinfo import available_timezones
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models import F, Func
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -120,6 +122,33 @@ class ExactTextFilter(FieldTextFilter):
         return [self.lookup_kwarg]
 
 
+class PageOrderRangeNumericFilter(RangeNumericFilter):
+    """A numeric range that lets SQLite page through the entry-time index.
+
+    With a plain `net_pnl BETWEEN` SQLite picks the net_pnl index and sorts every matching row
+    to show the newest 50 (1.2 s over a wide range of 1M trades). `+net_pnl` (unary plus) keeps
+    the planner on the entry-time index for the page (< 1 ms) while the count still scans the
+    covering net_pnl index (~40 ms). PostgreSQL plans this well on its own and gets the plain filter.
+    """
+
+    def queryset(self, request, queryset):
+        if connection.vendor != "sqlite":
+            return super().queryset(request, queryset)
+        bounds = {
+            "gte": self.used_parameters.get(f"{self.parameter_name}_from"),
+            "lte": self.used_parameters.get(f"{self.parameter_name}_to"),
+        }
+        bounds = {op: value for op, value in bounds.items() if value not in (None, "")}
+        if not bounds:
+            return queryset
+        alias = f"{self.parameter_name}_for_range"
+        expression = Func(F(self.parameter_name), template="+%(expressions)s", output_field=self.field)
+        try:
+            return queryset.alias(**{alias: expression}).filter(**{f"{alias}__{op}": v for op, v in bounds.items()})
+        except (ValueError, ValidationError):
+            return None
+
+
 @admin.register(Trade)
 class TradeAdmin(AnalyzeTradesMixin, ImportExportModelAdmin, ModelAdmin):
     resource_classes = [TradeResource]
@@ -148,7 +177,7 @@ class TradeAdmin(AnalyzeTradesMixin, ImportExportModelAdmin, ModelAdmin):
         ("setup", ExactTextFilter),
         ("side", ChoicesDropdownFilter),
         ("entry_time", RangeDateFilter),
-        ("net_pnl", RangeNumericFilter),
+        ("net_pnl", PageOrderRangeNumericFilter),
     )
     list_filter_submit = True
     search_fields = ("=external_id", "=account", "=symbol")

@@ -227,3 +227,23 @@ def test_cached_column_headers_render_the_same_page(superuser_client, monkeypatc
 
     assert strip(cached) == strip(plain)
     assert "Net P&amp;L" in strip(cached)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("net_pnl_from=0", {"WIN", "FLAT"}),
+        ("net_pnl_to=-0.5", {"LOSS"}),
+        ("net_pnl_from=-101&net_pnl_to=0", {"LOSS", "FLAT"}),
+        ("net_pnl_from=-100.99&net_pnl_to=0", {"FLAT"}),
+        ("net_pnl_from=50.5&net_pnl_to=99", {"WIN"}),
+        ("net_pnl_from=99.01", set()),
+    ],
+)
+def test_net_pnl_range_filter_selects_the_same_trades_as_a_plain_range(superuser_client, query, expected):
+    TradeFactory(external_id="WIN", entry_price=100, exit_price=101, fees=1)  # +99
+    TradeFactory(external_id="LOSS", entry_price=100, exit_price=99, fees=1)  # -101
+    TradeFactory(external_id="FLAT", entry_price=100, exit_price=100, fees=0)  # 0
+    response = superuser_client.get(f"{CHANGELIST_URL}?{query}")
+    assert {t.external_id for t in response.context["cl"].result_list} == expected
