@@ -86,9 +86,11 @@ class FastCountPagination(StrictPageParamsMixin, PageNumberPagination):
             # may offer `count_queryset` (the same filter without display-only joins).
             source = getattr(view, "count_queryset", None)
             source = queryset if source is None else source
-            capped = source.order_by()[: self.COUNT_CAP + 1].count()
-            self.count_exact = capped <= self.COUNT_CAP
-            self.count = min(capped, self.COUNT_CAP)
+            # A view may lower the cap when its filters make each counted row cost a join probe.
+            cap = view.get_count_cap(self.COUNT_CAP) if hasattr(view, "get_count_cap") else self.COUNT_CAP
+            capped = source.order_by()[: cap + 1].count()
+            self.count_exact = capped <= cap
+            self.count = min(capped, cap)
         return rows
 
     def get_next_link(self) -> str | None:
@@ -120,13 +122,14 @@ class FastCountPagination(StrictPageParamsMixin, PageNumberPagination):
         base = super().get_paginated_response_schema(schema)
         base["required"] = ["count", "count_exact", "results"]
         base["properties"]["count"]["description"] = (
-            f"Number of results; exact up to {self.COUNT_CAP:,}, beyond that the cap (see count_exact)."
+            f"Number of results; exact up to {self.COUNT_CAP:,} (1,000 when filtering on trade fields of a "
+            "related row), beyond that the cap (see count_exact)."
         )
         base["properties"] = {
             "count": base["properties"]["count"],
             "count_exact": {
                 "type": "boolean",
-                "description": f"False when there are more than {self.COUNT_CAP:,} results and count is the cap.",
+                "description": "False when there are more results than the cap and count is the cap.",
             },
             **{k: v for k, v in base["properties"].items() if k != "count"},
         }

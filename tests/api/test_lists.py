@@ -370,3 +370,18 @@ def test_ordering_by_r_lists_only_trades_with_an_r(auditor_api, db):
     assert [r["id"] for r in rows["results"]] == [t.pk for t in reversed(with_r)]
     assert rows["count"] == 3
     assert auditor_api.get(API + "trades/").json()["count"] == 4
+
+
+def test_analysis_count_cap_is_lower_with_trade_field_filters(auditor_api, db, monkeypatch):
+    from post_mortem.api.views.analyses import AnalysisListView
+
+    monkeypatch.setattr(FastCountPagination, "COUNT_CAP", 5)
+    monkeypatch.setattr(AnalysisListView, "JOINED_COUNT_CAP", 3)
+    for _ in range(6):
+        TradeAnalysisFactory(trade=TradeFactory(account="A"))
+    plain = auditor_api.get(API + "analyses/", {"page_size": 2}).json()
+    assert (plain["count"], plain["count_exact"]) == (5, False)
+    joined = auditor_api.get(API + "analyses/", {"page_size": 2, "account": "A"}).json()
+    assert (joined["count"], joined["count_exact"]) == (3, False)
+    last = auditor_api.get(API + "analyses/", {"page_size": 2, "account": "A", "page": 3}).json()
+    assert (last["count"], last["count_exact"]) == (6, True)

@@ -70,12 +70,21 @@ class AnalysisListView(generics.ListAPIView):
     pagination_class = FastCountPagination
     ordering_fields = ["updated_at", "created_at", "success_score", "id"]
     ordering = ["-updated_at", "-id"]
+    TRADE_FIELD_FILTERS = ("account", "symbol", "setup")
+    JOINED_COUNT_CAP = 1_000
+
+    def get_count_cap(self, default: int) -> int:
+        """Filters on the trade's fields are counted through a join (one probe per row): cap lower."""
+        if any(self.request.query_params.get(name) for name in self.TRADE_FIELD_FILTERS):
+            return min(default, self.JOINED_COUNT_CAP)
+        return default
 
     @extend_schema(
         summary="List post-mortems",
         description=(
             "Post-mortems (one per trade), most recently updated first, each with a brief of its trade. "
-            "Needs `post_mortem.view_tradeanalysis` (Auditor, Ops). `count` is exact up to 10,000 results."
+            "Needs `post_mortem.view_tradeanalysis` (Auditor, Ops). `count` is exact up to 10,000 results "
+            "(1,000 with an account/symbol/setup filter; see `count_exact`)."
         ),
         responses={200: TradeAnalysisSerializer(many=True), **READ_ERRORS},
         tags=["analyses"],
