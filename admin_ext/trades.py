@@ -13,16 +13,19 @@ from zoneinfo import available_timezones
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import F, Func
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm
 from unfold.admin import ModelAdmin
+from unfold.admin import checkbox as unfold_checkbox
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
     FieldTextFilter,
@@ -68,6 +71,7 @@ def _cache_unfold_result_headers() -> None:
 
 _cache_unfold_result_headers()
 
+CHECKBOX_PK_PLACEHOLDER = "__row_pk_placeholder__"
 COMMON_TIMEZONES = ["UTC", "America/New_York", "America/Chicago", "Europe/London", "Europe/Zurich", "Asia/Tokyo"]
 
 
@@ -211,6 +215,22 @@ class TradeAdmin(AnalyzeTradesMixin, ImportExportModelAdmin, ModelAdmin):
 
     def get_queryset(self, request):
         return trade_list_queryset()
+
+    @display(description=mark_safe(unfold_checkbox.render("action_toggle_all", 1)))
+    def action_checkbox(self, obj: Trade) -> str:
+        """unfold's row checkbox, rendered once per process instead of once per row.
+
+        Why: unfold renders the widget template for each of the 50 rows (~25% of the page's
+        server time at 1M trades); only the value (the pk) differs between rows.
+        """
+        template = TradeAdmin._checkbox_template
+        if template is None:
+            template = TradeAdmin._checkbox_template = str(
+                unfold_checkbox.render(helpers.ACTION_CHECKBOX_NAME, CHECKBOX_PK_PLACEHOLDER)
+            )
+        return mark_safe(template.replace(CHECKBOX_PK_PLACEHOLDER, escape(str(obj.pk))))
+
+    _checkbox_template: str | None = None
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)

@@ -247,3 +247,19 @@ def test_net_pnl_range_filter_selects_the_same_trades_as_a_plain_range(superuser
     TradeFactory(external_id="FLAT", entry_price=100, exit_price=100, fees=0)  # 0
     response = superuser_client.get(f"{CHANGELIST_URL}?{query}")
     assert {t.external_id for t in response.context["cl"].result_list} == expected
+
+
+@pytest.mark.django_db
+def test_row_checkbox_is_unfolds_own_markup():
+    from django.contrib.admin import helpers
+    from unfold.admin import checkbox
+
+    from admin_ext.trades import TradeAdmin
+
+    trade = TradeFactory()
+    from django.contrib import admin as django_admin
+
+    model_admin = django_admin.site._registry[Trade]
+    assert isinstance(model_admin, TradeAdmin)
+    assert model_admin.action_checkbox(trade) == checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(trade.pk))
+    assert model_admin.action_checkbox(trade) == model_admin.action_checkbox(trade)  # cached template reused
