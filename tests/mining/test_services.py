@@ -140,3 +140,13 @@ def test_no_significant_patterns_gives_a_clear_error(db):
         pytest.skip("noise produced a discovery for this seed")
     with pytest.raises(CommandError, match="No significant pattern"):
         call_command("build_plan", "--sync")
+
+
+def test_empty_desk_mines_nothing_cleanly(db):
+    out = StringIO()
+    call_command("mine_patterns", "--sync", "--json", stdout=out)
+    payload = _last_json(out)
+    assert payload["patterns"] == []
+    run = JobRun.objects.get(pk=payload["run"])
+    assert run.status == RunStatus.SUCCEEDED and run.result["trades_in_period"] == 0
+    assert "setup" in run.result["skipped_factors"]
