@@ -139,3 +139,16 @@ def test_auto_on_a_canonical_file_missing_a_column_names_the_column() -> None:
     assert [(e.line, e.field) for e in result.errors] == [(1, "exit_price")]
     empty = trades_import(source=b"", file_name="e.csv", file_format="auto")
     assert "empty" in empty.errors[0].message
+
+
+def test_overlapping_exports_only_add_the_new_round_trips() -> None:
+    """Monday's export, then a Monday-Tuesday export: Monday's trades are recognised, not doubled."""
+    full = (FIXTURES / "tradenote.csv").read_bytes()
+    lines = full.splitlines(keepends=True)
+    monday = b"".join(lines[:3])  # header, the AMD buy of 200, the first sell of 100
+    first = trades_import(source=monday, file_name="mon.csv", file_format="auto")
+    assert (first.errors, first.created) == ([], 1)
+    both = trades_import(source=full, file_name="mon-tue.csv", file_format="auto")
+    assert both.errors == []
+    assert (both.created, both.updated, both.unchanged) == (2, 0, 1)
+    assert Trade.objects.count() == 3
