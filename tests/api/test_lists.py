@@ -385,3 +385,26 @@ def test_analysis_count_cap_is_lower_with_trade_field_filters(auditor_api, db, m
     assert (joined["count"], joined["count_exact"]) == (3, False)
     last = auditor_api.get(API + "analyses/", {"page_size": 2, "account": "A", "page": 3}).json()
     assert (last["count"], last["count_exact"]) == (6, True)
+
+
+@pytest.mark.parametrize("cap", [1_000, 1])
+def test_analysis_trade_filters_give_the_same_pages_on_both_plans(auditor_api, db, monkeypatch, cap):
+    """cap=1 makes the filters 'dense' (the EXISTS plan on SQLite); 1,000 keeps the join plan."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from post_mortem.api.views.analyses import AnalysisListView
+
+    monkeypatch.setattr(AnalysisListView, "JOINED_COUNT_CAP", cap)
+    wanted = [TradeAnalysisFactory(trade=TradeFactory(account="A", setup="s1"), success_score=s) for s in (10, 70, 90)]
+    TradeAnalysisFactory(trade=TradeFactory(account="A", setup="s2"), success_score=95)
+    TradeAnalysisFactory(trade=TradeFactory(account="B", setup="s1"), success_score=99)
+    with CaptureQueriesContext(connection) as ctx:
+        rows = auditor_api.get(
+            API + "analyses/", {"account": "A", "setup": "s1", "min_score": 50, "ordering": "-success_score"}
+        ).json()
+    assert [r["id"] for r in rows["results"]] == [wanted[2].pk, wanted[1].pk]
+    used_exists = any("EXISTS" in q["sql"] for q in ctx.captured_queries)
+    assert used_exists == (cap == 1 and connection.vendor == "sqlite")
+    page = auditor_api.get(API + "analyses/", {"account": "A", "page_size": 2, "page": 2}).json()
+    assert len(page["results"]) == 2 and page["next"] is None

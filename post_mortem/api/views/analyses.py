@@ -8,7 +8,8 @@ after commit. The answer carries the run id to poll at runs/<id>/.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -78,6 +79,33 @@ class AnalysisListView(generics.ListAPIView):
         if any(self.request.query_params.get(name) for name in self.TRADE_FIELD_FILTERS):
             return min(default, self.JOINED_COUNT_CAP)
         return default
+
+    def filter_queryset(self, queryset):
+        """On SQLite, walk the ordering index when a trade-field filter matches many rows.
+
+        SQLite's planner answers `?account=X` by reading every trade of X through the account index,
+        joining its analysis and sorting them all (400 ms for 25k matches at 1M trades), even for a
+        page of 100. When the filter is dense (more matches than the count cap), walking the
+        analyses in page order and probing each one's trade (EXISTS) finds a page in a few thousand
+        probes; when it is sparse, the join sorts only those few rows and stays the better plan.
+        PostgreSQL's planner makes that choice itself.
+        """
+        filtered = super().filter_queryset(queryset)
+        trade_kwargs = {
+            name: value for name in self.TRADE_FIELD_FILTERS if (value := self.request.query_params.get(name))
+        }
+        if not trade_kwargs or connection.vendor != "sqlite":
+            return filtered
+        self.count_queryset = filtered
+        if filtered.order_by()[: self.JOINED_COUNT_CAP + 1].count() <= self.JOINED_COUNT_CAP:
+            return filtered
+        rest = self.request.query_params.copy()
+        for name in trade_kwargs:
+            rest.pop(name)
+        others = self.filterset_class(rest, queryset=queryset, request=self.request)
+        others.is_valid()  # the full set of parameters was validated above
+        dense = others.qs.filter(Exists(Trade.objects.filter(pk=OuterRef("trade_id"), **trade_kwargs)))
+        return StrictOrderingFilter().filter_queryset(self.request, dense, self)
 
     @extend_schema(
         summary="List post-mortems",
