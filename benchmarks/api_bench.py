@@ -80,6 +80,8 @@ def urls(sample_trade_id: int) -> dict[str, str]:
         "trades_page_500": f"{base}trades/?page_size=500",
         "analyses_by_score": f"{base}analyses/?page_size=100&ordering=-success_score",
         "analyses_engine": f"{base}analyses/?page_size=100&engine=rules",
+        "analyses_account": f"{base}analyses/?page_size=100&account=ACC07",
+        "trades_ordered_by_r": f"{base}trades/?page_size=100&ordering=-r_multiple",
         "trade_detail": f"{base}trades/{sample_trade_id}/",
         "analysis_detail": f"{base}analyses/{sample_trade_id}/",
     }
