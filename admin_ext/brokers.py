@@ -27,7 +27,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from post_mortem.importing.brokers import convert_file_text
+from post_mortem.importing.brokers import broker_notes
 from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, REQUIRED, ROUND_TRIP_FIELDS, sample_header
 from post_mortem.importing.brokers.registry import BUILTIN_LAYOUTS
 from post_mortem.importing.readers import count_data_rows
@@ -113,11 +113,7 @@ class BrokerImportForm(forms.Form):
 
 def _broker_notes(data: bytes, *, file_format: str, options: dict, tz_name: str) -> list:
     """What the broker file held but the import leaves out (open positions, repeated execution ids)."""
-    try:
-        parsed = convert_file_text(data, file_format=file_format, options=options, tz_name=tz_name)
-    except Exception:
-        return []
-    return parsed.warnings[:PREVIEW_ERRORS] if parsed is not None else []
+    return broker_notes(data, file_format=file_format, options=options, tz_name=tz_name)[:PREVIEW_ERRORS]
 
 
 def _preview_path(token: str) -> Path:

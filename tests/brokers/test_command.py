@@ -30,6 +30,7 @@ def test_statement_auto_detected_and_reimport_is_a_no_op() -> None:
     code, first = run(path, "--format", "auto", "--timezone", "America/New_York")
     assert code == 0
     assert (first["rows"], first["created"], first["file_format"]) == (8, 8, "thinkorswim")
+    assert [(n["line"], n["field"]) for n in first["notes"]] == [(35, "position"), (48, "position")]
     code, again = run(path, "--format", "auto", "--timezone", "America/New_York")
     assert (code, again["created"], again["updated"], again["unchanged"]) == (0, 0, 0, 8)
     assert Trade.objects.count() == 8

@@ -6,7 +6,7 @@ everything returns canonical text rows for the one canonical validator.
 """
 
 from .base import BrokerIssue, BrokerOptions, BrokerParse
-from .convert import convert_file_text, convert_to_canonical
+from .convert import broker_notes, convert_file_text, convert_to_canonical
 from .custom import LayoutSpec
 from .registry import LAYOUT_NAMES, detect_layout, parse_broker_text, unknown_layout_message
 
@@ -16,6 +16,7 @@ __all__ = [
     "BrokerOptions",
     "BrokerParse",
     "LayoutSpec",
+    "broker_notes",
     "convert_file_text",
     "convert_to_canonical",
     "detect_layout",

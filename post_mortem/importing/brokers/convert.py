@@ -14,6 +14,7 @@ ImportFormatError with row errors that name the line and column.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -145,7 +146,42 @@ def convert_file_text(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None  # the canonical reader reports the encoding problem with its byte offset
-    return parse_with_context(text.lstrip(BOM), file_format=file_format, options=options, tz_name=tz_name)
+    parsed = parse_with_context(text.lstrip(BOM), file_format=file_format, options=options, tz_name=tz_name)
+    if parsed is not None:
+        _remember_notes(_notes_key(data, file_format, options, tz_name), parsed.warnings)
+    return parsed
+
+
+# What the last few parsed files left out (open positions, repeated execution ids), keyed by the
+# file and its options: the import pipeline returns only rows, and the command and the admin
+# want to show these notes without parsing the file a second time. Small and bounded.
+_NOTES: dict[str, list[BrokerIssue]] = {}
+_NOTES_MAX = 32
+
+
+def _notes_key(data: bytes, file_format: str, options: Mapping[str, Any] | None, tz_name: str) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    return f"{digest}|{file_format}|{sorted((options or {}).items())}|{tz_name}"
+
+
+def _remember_notes(key: str, notes: list[BrokerIssue]) -> None:
+    _NOTES.pop(key, None)
+    _NOTES[key] = list(notes)
+    while len(_NOTES) > _NOTES_MAX:
+        _NOTES.pop(next(iter(_NOTES)))
+
+
+def broker_notes(
+    data: bytes, *, file_format: str, options: Mapping[str, Any] | None = None, tz_name: str = "UTC"
+) -> list[BrokerIssue]:
+    """What a broker file held that its import leaves out; [] for canonical files or bad files."""
+    key = _notes_key(data, file_format, options, tz_name)
+    if key not in _NOTES:
+        try:
+            convert_file_text(data, file_format=file_format, options=options, tz_name=tz_name)
+        except Exception:
+            return []
+    return list(_NOTES.get(key, []))
 
 
 def convert_to_canonical(

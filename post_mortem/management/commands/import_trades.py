@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from post_mortem.importing.brokers import broker_notes
 from post_mortem.services.imports import trades_import
 
 
@@ -53,8 +54,19 @@ class Command(BaseCommand):
             file_format=options["format"],
             options=_broker_options(options),
         )
+        notes = []
+        if result.ok and result.file_format != "canonical":
+            notes = broker_notes(
+                path.read_bytes(),
+                file_format=options["format"],
+                options=_broker_options(options),
+                tz_name=options["timezone"],
+            )
         if options["json"]:
-            self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
+            payload = result.as_json()
+            if notes:  # broker files: fills left out (still open, opened before the file, repeated ids)
+                payload["notes"] = [{"line": n.line, "field": n.field, "message": n.message} for n in notes]
+            self.stdout.write(json.dumps(payload, ensure_ascii=False))
         else:
             verb = "Would import" if result.dry_run else "Imported"
             self.stdout.write(
@@ -64,6 +76,8 @@ class Command(BaseCommand):
             )
             for error in result.errors:
                 self.stderr.write(f"line {error.line}, {error.field}: {error.message}")
+            for note in notes:
+                self.stderr.write(f"line {note.line}, left out: {note.message}")
         if result.errors:
             if not options["json"]:
                 self.stderr.write(f"{len(result.errors)} error(s): nothing was imported.")
