@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import FloatField, Func, QuerySet
 from django.db.models.functions import Cast
 
@@ -74,10 +76,6 @@ class TradeFrame:
         return TradeFrame(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
 
-def _float_column(values: list) -> np.ndarray:
-    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
-
-
 class EpochSeconds(Func):
     """Seconds since 1970-01-01 UTC as a float, computed by the database.
 
@@ -109,22 +107,32 @@ def _db_column(name: str):
 
 
 def load_trade_frame(queryset: QuerySet) -> TradeFrame:
-    """Read trades with one values_list query (no model instances: ~15x faster at 100k rows).
+    """Read trades with one query (no model instances: ~15x faster at 100k rows).
 
-    Numbers and times arrive as floats cast by the database (see EpochSeconds).
+    Numbers and times arrive as floats cast by the database (see EpochSeconds), and the rows are
+    fetched with the queryset's own SQL on a plain cursor: Django's per-row converters (a float()
+    call per value for every float expression) cost as much as the query at 1M trades.
     """
-    rows = list(queryset.order_by().values_list(*(_db_column(name) for name in TRADE_FRAME_FIELDS)))
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in TRADE_FRAME_FIELDS]
+    values = queryset.order_by().values_list(*(_db_column(name) for name in TRADE_FRAME_FIELDS))
+    try:
+        sql, params = values.query.sql_with_params()
+    except EmptyResultSet:
+        rows: list[tuple] = []
+    else:
+        with connections[values.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in TRADE_FRAME_FIELDS]
     data: dict[str, np.ndarray] = {}
-    for name, values in zip(TRADE_FRAME_FIELDS, columns, strict=True):
+    for name, column in zip(TRADE_FRAME_FIELDS, columns, strict=True):
         if name == "id":
-            data["id"] = np.array(values, dtype=np.int64)
+            data["id"] = np.array(column, dtype=np.int64)
         elif name in _TEXT:
-            data[name] = np.array(values, dtype=object)
-        elif name in _TIMES:
-            data["entry_ts" if name == "entry_time" else "exit_ts"] = _float_column(list(values))
-        else:
-            data[name] = _float_column(list(values))
+            data[name] = np.array(column, dtype=object)
+        else:  # floats from the database; numpy turns NULL (None) into NaN
+            data["entry_ts" if name == "entry_time" else "exit_ts" if name == "exit_time" else name] = np.array(
+                column, dtype=float
+            )
     return TradeFrame(**data)
 
 

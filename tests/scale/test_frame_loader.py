@@ -58,3 +58,10 @@ def test_frame_matches_the_model_values():
     # Whole seconds stay exact: a period boundary at midnight must not move.
     boundary = dt.datetime(2000, 1, 1, tzinfo=UTC).timestamp()
     assert boundary in frame.exit_ts.tolist()
+
+
+def test_empty_querysets_give_an_empty_frame():
+    TradeFactory()
+    for qs in (Trade.objects.none(), Trade.objects.filter(id__in=[]), Trade.objects.filter(account="nobody")):
+        frame = load_trade_frame(qs)
+        assert len(frame) == 0 and frame.entry_ts.dtype == float and frame.id.dtype == np.int64
