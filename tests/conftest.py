@@ -79,3 +79,23 @@ def _clear_cache_between_tests():
     cache.clear()
     yield
     cache.clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test (live_server, a real qcluster, transaction=True) gets
+    serialized_rollback: such a test ends with a flush that empties every table, the Ops/Auditor
+    groups of the data migration included. With serialized_rollback the flush does not re-create
+    content types and permissions under new ids, and the next transactional test starts from the
+    migrated database again; mixing serialized and plain transactional tests breaks both ways
+    (missing groups, or duplicate content types on restore), so all of them are serialized.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = set(getattr(item, "fixturenames", ()))
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & fixtures
+        )
+        if not transactional:
+            continue
+        kwargs = {**(marker.kwargs if marker else {}), "transaction": True, "serialized_rollback": True}
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)

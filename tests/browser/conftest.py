@@ -27,8 +27,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator:
+    """One Playwright + chromium per test: two sync Playwright instances cannot be alive at once,
+    and other test modules start their own, so this one never outlives its test."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"chromium not found at {CHROMIUM}: run scripts/test.sh (it installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
