@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.widgets import (
@@ -121,7 +122,9 @@ def _preview_path(token: str) -> Path:
 
 
 @admin.register(ContractMultiplier)
-class ContractMultiplierAdmin(ModelAdmin):
+class ContractMultiplierAdmin(SimpleHistoryAdmin, ModelAdmin):
+    """The point-value table; every change is kept (History) because it moves later imports' P&L."""
+
     list_display = ("root", "multiplier", "description")
     list_editable = ("multiplier",)
     search_fields = ("root", "description")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from ..trade_math import derive_trade_numbers
 from .choices import BatchStatus, Side
@@ -160,11 +161,15 @@ class MarketBar(models.Model):
 
 
 class ContractMultiplier(models.Model):
-    """Futures point value per root symbol (MNQ 2, ES 50, ...), editable by ops staff."""
+    """Futures point value per root symbol (MNQ 2, ES 50, ...), editable by ops staff.
+
+    Its history is kept: a changed point value changes the P&L of every later import.
+    """
 
     root = models.CharField(max_length=16, unique=True)
     multiplier = models.DecimalField(max_digits=12, decimal_places=4)
     description = models.CharField(max_length=120, blank=True, default="")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["root"]

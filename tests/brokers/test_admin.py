@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
+from django.test import Client
 
 from post_mortem.models import ContractMultiplier, ImportBatch, ImportLayout, Trade
 from post_mortem.services.imports import trades_import
@@ -196,3 +197,21 @@ def test_large_broker_file_goes_to_the_background_with_its_options(
 
 def test_auditor_cannot_import_broker_files(auditor_client) -> None:
     assert auditor_client.get(IMPORT_FILE).status_code == 403
+
+
+def test_multiplier_changes_are_kept_with_who_made_them(ops_client, auditor_user) -> None:
+    mnq = ContractMultiplier.objects.get(root="MNQ")
+    ops_client.post(
+        f"/admin/post_mortem/contractmultiplier/{mnq.pk}/change/",
+        {"root": "MNQ", "multiplier": "2.5", "description": "typo"},
+    )
+    ops_client.post(
+        f"/admin/post_mortem/contractmultiplier/{mnq.pk}/change/",
+        {"root": "MNQ", "multiplier": "2", "description": "fixed"},
+    )
+    history = list(mnq.history.order_by("history_date").values_list("multiplier", "history_user__username"))
+    assert history == [(Decimal("2.5"), "opsy"), (Decimal("2"), "opsy")]
+    auditor = Client()
+    auditor.force_login(auditor_user)
+    page = auditor.get(f"/admin/post_mortem/contractmultiplier/{mnq.pk}/history/")
+    assert page.status_code == 200 and b"2.5" in page.content
