@@ -263,3 +263,33 @@ def test_row_checkbox_is_unfolds_own_markup():
     assert isinstance(model_admin, TradeAdmin)
     assert model_admin.action_checkbox(trade) == checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(trade.pk))
     assert model_admin.action_checkbox(trade) == model_admin.action_checkbox(trade)  # cached template reused
+
+
+@pytest.mark.django_db
+def test_xlsx_import_through_the_admin(superuser_client):
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    with (SAMPLES / "trades_good.csv").open(newline="") as fh:
+        for row in csv.reader(fh):
+            workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = superuser_client.post(
+        IMPORT_URL,
+        {
+            "resource": "0",
+            "format": "1",  # XLSX
+            "timezone": "UTC",
+            "file_format": "auto",
+            "import_file": SimpleUploadedFile("trades.xlsx", buffer.getvalue()),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["result"].summary.created == 6, response.context["result"].summary.errors
+    confirm = response.context["confirm_form"]
+    assert superuser_client.post(PROCESS_URL, {**confirm.initial, "resource": "0"}).status_code == 302
+    assert Trade.objects.count() == 6
