@@ -237,8 +237,8 @@ class TradeAnalysisAdmin(ModelAdmin):
         ]
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+        if request.method != "GET" or not self.has_view_permission(request):
+            raise PermissionDenied  # a read-only report: statuses are posted to their own view
         try:
             analysis = get_object_or_404(analysis_list(), pk=int(object_id))
         except ValueError as exc:

@@ -80,6 +80,8 @@ class JobRunAdmin(ModelAdmin):
         return JsonResponse(run_progress(run=self._get_run(request, object_id)))
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
+        if request.method != "GET":
+            raise PermissionDenied  # a read-only page: runs change only through their services
         run = self._get_run(request, object_id)
         failures = []
         trade_refs = [f.get("ref") for f in run.failures if isinstance(f.get("ref"), int)]
