@@ -60,6 +60,9 @@ CHUNK_TASK = "post_mortem.tasks.analysis.analyze_chunk"
 BATCH_SUBMIT_TASK = "post_mortem.tasks.analysis.submit_batch_chunk"
 BATCH_POLL_TASK = "post_mortem.tasks.analysis.poll_batches"
 BATCH_POLL_SCHEDULE = "analysis: poll Claude message batches"
+# One Claude call takes seconds: a claude chunk holds at most this many trades so it finishes well
+# inside the django-q2 task timeout (Q_TIMEOUT) and a retry redoes little. Batches are not capped.
+CLAUDE_MAX_CHUNK = 25
 ANALYSIS_FIELDS = (
     "analysis_data",
     "facts",
@@ -137,6 +140,8 @@ def _run_prepare(
     if use_batches and name != "claude":
         raise ValidationError({"use_batches": "Message Batches apply to the claude engine only."})
     ids = _ordered_ids(trade_ids=trade_ids, queryset=queryset)
+    if name == "claude" and not use_batches:
+        chunk_size = min(chunk_size, CLAUDE_MAX_CHUNK)
     params: dict[str, Any] = {"engine": name, "chunk_size": chunk_size, "use_batches": use_batches}
     if name == "claude":
         params["model"] = llm.default_model()

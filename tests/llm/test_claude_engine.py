@@ -200,3 +200,12 @@ def test_reply_without_the_tool_call_is_an_error(loopback):
     loopback.reply(200, message({"a": 1}, name="something_else"))
     with pytest.raises(llm.LLMError, match="no propose tool call"):
         llm.structured_call(system="sys", payload={}, tool=tool)
+
+
+@pytest.mark.django_db
+def test_claude_chunks_are_capped_to_stay_inside_the_task_timeout(loopback):
+    from post_mortem.services.analyses import CLAUDE_MAX_CHUNK, analysis_run_start
+
+    trades = [TradeFactory() for _ in range(CLAUDE_MAX_CHUNK + 5)]
+    run = analysis_run_start(trade_ids=[t.pk for t in trades], engine="claude", chunk_size=500)
+    assert run.chunks.count() == 2 and run.params["chunk_size"] == CLAUDE_MAX_CHUNK
