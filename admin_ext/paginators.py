@@ -24,17 +24,17 @@ class EstimatedCountPaginator(Paginator):
     def count(self) -> int:
         qs = self.object_list
         query = getattr(qs, "query", None)
-        if query is None or query.where or query.distinct or query.combinator:
+        if query is None or query.where or query.distinct or query.combinator or query.is_sliced:
             return super().count
-        db = qs.db
-        if connections[db].vendor != "postgresql":
+        connection = connections[qs.db]
+        if connection.vendor != "postgresql":
             return super().count
-        with connections[db].cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [qs.model._meta.db_table]
-            )
+        # One query either way: the estimate when the table is big, else the exact COUNT(*)
+        # (PostgreSQL evaluates the scalar subquery only in the branch that needs it).
+        table = qs.model._meta.db_table
+        exact = f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}"  # noqa: S608 (model's own table)
+        with connection.cursor() as cursor:
+            sql = f"SELECT CASE WHEN c.reltuples >= %s THEN c.reltuples::bigint ELSE ({exact}) END"  # noqa: S608
+            cursor.execute(sql + " FROM pg_class c WHERE c.oid = to_regclass(%s)", [ESTIMATE_ABOVE, table])
             row = cursor.fetchone()
-        estimate = int(row[0]) if row and row[0] is not None else -1
-        if estimate < ESTIMATE_ABOVE:  # never analysed (-1), or small: count exactly
-            return super().count
-        return estimate
+        return int(row[0]) if row else super().count
