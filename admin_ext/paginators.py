@@ -34,7 +34,7 @@ class EstimatedCountPaginator(Paginator):
         table = qs.model._meta.db_table
         exact = f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}"  # noqa: S608 (model's own table)
         with connection.cursor() as cursor:
-            sql = f"SELECT CASE WHEN c.reltuples >= %s THEN c.reltuples::bigint ELSE ({exact}) END"  # noqa: S608
+            sql = f"SELECT CASE WHEN c.reltuples >= %s THEN c.reltuples::bigint ELSE ({exact}) END"
             cursor.execute(sql + " FROM pg_class c WHERE c.oid = to_regclass(%s)", [ESTIMATE_ABOVE, table])
             row = cursor.fetchone()
         return int(row[0]) if row else super().count
