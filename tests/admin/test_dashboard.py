@@ -181,3 +181,27 @@ def test_extra_cards_render_in_order_and_a_broken_card_is_skipped(registry, supe
     assert "Nothing yet." in html
     assert "&lt;b&gt;cell&lt;/b&gt;" in html
     assert any("broken" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("env", "debug", "label", "color"),
+    [
+        ("", True, "Development · Rules engine · sqlite", "info"),
+        ("production", False, "Production · Rules engine · sqlite", "danger"),
+        ("staging", False, "Staging · Rules engine · sqlite", "warning"),
+        ("", False, "Rules engine · sqlite", "info"),
+    ],
+)
+def test_environment_label(settings, monkeypatch, rf, env, debug, label, color):
+    from admin_ext.callbacks import environment_callback
+
+    monkeypatch.setenv("DEPLOY_ENVIRONMENT", env)
+    settings.DEBUG = debug
+    settings.POST_MORTEM_ENGINE = "rules"
+    settings.DB_VENDOR = "sqlite"
+    assert environment_callback(rf.get("/")) == [label, color]
+
+
+def test_environment_label_is_in_the_header(superuser_client, monkeypatch):
+    monkeypatch.setenv("DEPLOY_ENVIRONMENT", "production")
+    assert "Production · " in superuser_client.get(reverse("admin:index")).content.decode()
