@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncHour
 
 from ..models import JobRun, Trade
@@ -49,8 +49,11 @@ def _whole_table_cached(name: str, compute):
     seconds = int(getattr(settings, "DASHBOARD_CACHE_SECONDS", 60))
     if seconds <= 0:
         return compute()
-    newest = Trade.objects.order_by().aggregate(last_id=Max("id"), last_exit=Max("exit_time"))
-    key = f"dashboard:{name}:{newest['last_id']}:{newest['last_exit'].isoformat() if newest['last_exit'] else ''}"
+    # Two single-column look-ups, each served by an index (SQLite answers a lone MAX() from an
+    # index, but scans the table when one query asks for two).
+    last_id = Trade.objects.order_by("-id").values_list("id", flat=True).first()
+    last_exit = Trade.objects.order_by("-exit_time").values_list("exit_time", flat=True).first()
+    key = f"dashboard:{name}:{last_id}:{last_exit.isoformat() if last_exit else ''}"
     return cache.get_or_set(key, compute, seconds)
 
 
