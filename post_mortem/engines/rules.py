@@ -324,7 +324,7 @@ def _section(f: dict[str, Any], name: str, assessment: str, observations: list[s
     return {
         "assessment": assessment,
         "observations": observations,
-        "metrics": {k: f.get(k) for k in SECTION_METRICS[name]},
+        "metrics": dict(zip(SECTION_METRICS[name], map(f.get, SECTION_METRICS[name]), strict=True)),
     }
 
 

@@ -439,13 +439,20 @@ def analyses_save(
     rec = Recommendation
     rec_json = {name: _prep(rec, name) for name in ("segment", "scope_accounts", "evidence")}
     rec_rows: list[list[Any]] = []
+    segments: dict[str, Any] = {}  # encoded once per code / account, not once per recommendation
+    scopes: dict[str, Any] = {}
     for tid, res in results.items():
         aid = analysis_ids[tid]
-        account = facts[tid].get("account")
-        scope = rec_json["scope_accounts"]([account] if account else [])
+        account = facts[tid].get("account") or ""
+        if account not in scopes:
+            scopes[account] = rec_json["scope_accounts"]([account] if account else [])
+        scope = scopes[account]
         for opp in res["analysis_data"].get("improvement_opportunities", []):
-            if (aid, opp["type_code"]) in kept:
+            code = opp["type_code"]
+            if (aid, code) in kept:
                 continue
+            if code not in segments:
+                segments[code] = rec_json["segment"](segment_for(code))
             rec_rows.append(
                 [
                     opp["suggestion"],
@@ -453,7 +460,7 @@ def analyses_save(
                     opp["type_code"],
                     opp["expected_impact"],
                     opp.get("expected_impact_r"),
-                    rec_json["segment"](segment_for(opp["type_code"])),
+                    segments[code],
                     scope,
                     rec_json["evidence"]({**opp.get("evidence", {}), "trade_id": tid}),
                     RecommendationSource.ANALYSIS.value,
