@@ -171,9 +171,21 @@ class _PriorStats:
 
 
 def _group_codes(*keys: np.ndarray) -> np.ndarray:
-    stacked = np.array(["\x1f".join(map(str, parts)) for parts in zip(*keys, strict=True)], dtype=object)
-    _, codes = np.unique(stacked, return_inverse=True)
-    return codes
+    """Group number per row: the rank of the row's joined key among the sorted distinct keys.
+
+    The same codes as `np.unique(joined, return_inverse=True)`, but factorised with a dict and
+    only the few distinct keys sorted: sorting 1M Python strings cost seconds of a mining run.
+    """
+    if len(keys) == 1:
+        joined = map(str, keys[0].tolist())
+    else:
+        joined = ("\x1f".join(map(str, parts)) for parts in zip(*(k.tolist() for k in keys), strict=True))
+    seen: dict[str, int] = {}
+    first_seen = np.fromiter((seen.setdefault(key, len(seen)) for key in joined), dtype=np.int64, count=len(keys[0]))
+    distinct = list(seen)
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[sorted(range(len(distinct)), key=distinct.__getitem__)] = np.arange(len(distinct))
+    return rank[first_seen]
 
 
 def _prior_stats(frame: TradeFrame, groups: np.ndarray) -> _PriorStats:

@@ -65,3 +65,17 @@ def test_empty_querysets_give_an_empty_frame():
     for qs in (Trade.objects.none(), Trade.objects.filter(id__in=[]), Trade.objects.filter(account="nobody")):
         frame = load_trade_frame(qs)
         assert len(frame) == 0 and frame.entry_ts.dtype == float and frame.id.dtype == np.int64
+
+
+def test_group_codes_equal_numpy_unique_codes():
+    """The dict factorisation gives exactly the codes np.unique gave (context and facts rely on them)."""
+    from post_mortem.context import _group_codes
+
+    rng = np.random.default_rng(3)
+    accounts = np.array(rng.choice(["A", "AB", "B", "acc-1", "Ä", ""], 5000), dtype=object)
+    setups = np.array(rng.choice(["breakout", "", "fade", None], 5000), dtype=object)
+    for keys in ((accounts,), (accounts, setups), (setups,)):
+        joined = np.array(["\x1f".join(map(str, parts)) for parts in zip(*keys, strict=True)], dtype=object)
+        _, expected = np.unique(joined, return_inverse=True)
+        assert _group_codes(*keys).tolist() == expected.tolist()
+    assert _group_codes(np.array([], dtype=object)).tolist() == []
