@@ -98,6 +98,7 @@ def _forest_plot(p: AnalysisPattern) -> dict:
         (f"rest (n={p.n_rest})", p.mean_r_rest, ci_rest[0], ci_rest[1], "#64748b"),
         ("difference (bootstrap CI)", p.effect, p.ci_low, p.ci_high, "#dc2626" if p.effect < 0 else "#16a34a"),
     ]
+    rows = [row for row in rows if row[1] is not None]  # a group's mean is unknown without R values
     values = [v for _, m, lo, hi, _ in rows for v in (m, lo, hi) if v is not None] + [0.0]
     lo_v, hi_v = min(values), max(values)
     pad = max((hi_v - lo_v) * 0.1, 0.05)
