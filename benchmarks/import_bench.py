@@ -24,23 +24,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = [
-    "external_id",
-    "account",
-    "symbol",
-    "side",
-    "quantity",
-    "entry_time",
-    "exit_time",
-    "entry_price",
-    "exit_price",
-    "fees",
-    "stop_price",
-    "target_price",
-    "setup",
-    "tags",
-    "notes",
-]
+sys.path.insert(0, str(ROOT))
+
+from post_mortem.importing.canonical import CANONICAL_COLUMNS  # noqa: E402  (stdlib-only module)
+
+HEADER = list(CANONICAL_COLUMNS)
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:

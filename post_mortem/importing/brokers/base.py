@@ -33,24 +33,6 @@ from .parsing import (
     records,
 )
 
-CANONICAL_COLUMNS = (
-    "external_id",
-    "account",
-    "symbol",
-    "side",
-    "quantity",
-    "entry_time",
-    "exit_time",
-    "entry_price",
-    "exit_price",
-    "fees",
-    "stop_price",
-    "target_price",
-    "setup",
-    "tags",
-    "notes",
-    "multiplier",
-)
 PNL_TOLERANCE = Decimal("0.02")
 
 

@@ -21,30 +21,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ..canonical import CANONICAL_COLUMNS, EXTRA_COLUMNS, REQUIRED_COLUMNS
 from .base import BrokerIssue, BrokerOptions, BrokerParse
 from .custom import LayoutSpec
 from .parsing import BOM, ParseError, csv_lines, norm_header, parse_date
 from .registry import LAYOUT_NAMES, detect_layout, parse_broker_text, unknown_layout_message
 
-OUTPUT_COLUMNS = [
-    "external_id",
-    "account",
-    "symbol",
-    "side",
-    "quantity",
-    "entry_time",
-    "exit_time",
-    "entry_price",
-    "exit_price",
-    "fees",
-    "stop_price",
-    "target_price",
-    "setup",
-    "tags",
-    "notes",
-    "multiplier",
-]
-_CANONICAL_REQUIRED = {norm_header(c) for c in OUTPUT_COLUMNS[:9]}
+OUTPUT_COLUMNS = [*CANONICAL_COLUMNS, *EXTRA_COLUMNS]
+_CANONICAL_REQUIRED = {norm_header(c) for c in REQUIRED_COLUMNS}
 
 
 def broker_options(options: Mapping[str, Any] | None, *, tz_name: str = "UTC", multipliers=None) -> BrokerOptions:
