@@ -24,9 +24,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, FieldTextFilter, RangeNumericFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeNumericFilter
 from unfold.decorators import action, display
 
+from admin_ext.filters import ExactTextFilter
 from post_mortem.engines.vocabulary import FACTOR_BY_CODE, FACTORS
 from post_mortem.llm import claude as llm
 from post_mortem.models import ImplementationStatus, Recommendation, TradeAnalysis
@@ -138,29 +139,13 @@ def _reanalyze(model_admin, request: HttpRequest, trade) -> HttpResponse:
     return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_change", args=[run.pk]))
 
 
-class ExactAccountFilter(FieldTextFilter):
-    """The trade's account matched exactly (an index lookup, never a LIKE scan)."""
-
-    def __init__(self, field, request, params, model, model_admin, field_path):
-        super().__init__(field, request, params, model, model_admin, field_path)
-        self.lookup_kwarg = f"{field_path}__exact"
-        value = params.get(self.lookup_kwarg)
-        if value is not None:
-            self.lookup_val = value
-            self.used_parameters[self.lookup_kwarg] = value.strip() if isinstance(value, str) else value
-            params.pop(self.lookup_kwarg, None)
-
-    def expected_parameters(self):
-        return [self.lookup_kwarg]
-
-
 @admin.register(TradeAnalysis)
 class TradeAnalysisAdmin(ModelAdmin):
     list_display = ("trade_link", "account", "symbol", "score_label", "factors", "engine", "updated_at")
     list_display_links = ("trade_link",)
     list_filter = (
         ("engine", ChoicesDropdownFilter),
-        ("trade__account", ExactAccountFilter),
+        ("trade__account", ExactTextFilter),
         ("success_score", RangeNumericFilter),
     )
     list_filter_submit = True

@@ -28,7 +28,6 @@ from unfold.admin import ModelAdmin
 from unfold.admin import checkbox as unfold_checkbox
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
-    FieldTextFilter,
     RangeDateFilter,
     RangeNumericFilter,
 )
@@ -37,6 +36,7 @@ from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from admin_ext.analyses import AnalyzeTradesMixin
+from admin_ext.filters import ExactTextFilter
 from admin_ext.paginators import EstimatedCountPaginator
 from post_mortem.importing.readers import count_data_rows
 from post_mortem.importing.resources import MarketBarResource, TradeResource
@@ -108,22 +108,6 @@ class TradeImportForm(ImportForm):
 class TradeConfirmImportForm(ConfirmImportForm):
     timezone = forms.CharField(widget=forms.HiddenInput)
     file_format = forms.CharField(widget=forms.HiddenInput)
-
-
-class ExactTextFilter(FieldTextFilter):
-    """A typed-in value matched exactly: uses the (field, entry_time) index, never a DISTINCT or LIKE scan."""
-
-    def __init__(self, field, request, params, model, model_admin, field_path):
-        super().__init__(field, request, params, model, model_admin, field_path)
-        self.lookup_kwarg = f"{field_path}__exact"
-        value = params.get(self.lookup_kwarg)
-        if value is not None:
-            self.lookup_val = value
-            self.used_parameters[self.lookup_kwarg] = value.strip() if isinstance(value, str) else value
-            params.pop(self.lookup_kwarg, None)
-
-    def expected_parameters(self):
-        return [self.lookup_kwarg]
 
 
 class PageOrderRangeNumericFilter(RangeNumericFilter):
