@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from post_mortem.management.run_waiting import wait_for_run
 from post_mortem.models import JobRun, Trade
 from post_mortem.services.analyses import analysis_run_start, analysis_run_sync
 
@@ -74,7 +74,7 @@ class Command(BaseCommand):
                     use_batches=options["batches"],
                 )
                 if options["wait"]:
-                    run = self._wait(run, options["timeout"])
+                    run = wait_for_run(run, timeout=options["timeout"], on_progress=self._progress)
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
         if not self._quiet:
@@ -89,14 +89,3 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({"run": run.pk, "analyzed": run.succeeded, "failed": run.failed}))
         if run.failed or run.error:
             raise SystemExit(1)
-
-    def _wait(self, run: JobRun, timeout: float) -> JobRun:
-        deadline = time.monotonic() + timeout
-        while True:
-            run.refresh_from_db()
-            self._progress(run)
-            if run.is_finished:
-                return run
-            if time.monotonic() > deadline:
-                raise CommandError(f"Run {run.pk} not finished after {timeout:.0f}s (is a qcluster running?).")
-            time.sleep(0.5)

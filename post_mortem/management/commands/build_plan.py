@@ -8,12 +8,12 @@ With --json the last line is {"plan": id, "recommendations": [ids]}.
 from __future__ import annotations
 
 import json
-import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from post_mortem.models import JobRun, RunKind, RunStatus
+from post_mortem.management.run_waiting import wait_for_run
+from post_mortem.models import RunKind, RunStatus
 from post_mortem.services.plans import plan_run_execute, plan_run_start
 from post_mortem.services.runs import run_create
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             else:
                 run = plan_run_start()
                 if opts["wait"]:
-                    run = self._wait(run, opts["timeout"])
+                    run = wait_for_run(run, timeout=opts["timeout"])
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         if run.status == RunStatus.FAILED:
@@ -52,12 +52,3 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Plan run #{run.pk} queued: a qcluster will build it")
-
-    def _wait(self, run: JobRun, timeout: float) -> JobRun:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            run.refresh_from_db()
-            if run.is_finished:
-                return run
-            time.sleep(0.5)
-        raise CommandError(f"Plan run #{run.pk} did not finish within {timeout:.0f}s (is a qcluster running?)")

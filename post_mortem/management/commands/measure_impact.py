@@ -9,12 +9,12 @@ The last line with --json is ``{"assessments": [...], "run": id, "status": ...}`
 from __future__ import annotations
 
 import json
-import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from post_mortem.models import ImpactAssessment, JobRun, RunKind, RunStatus
+from post_mortem.management.run_waiting import wait_for_run
+from post_mortem.models import ImpactAssessment, RunKind, RunStatus
 from post_mortem.services.impact import (
     DEFAULT_MIN_SAMPLE,
     DEFAULT_WINDOW_DAYS,
@@ -66,7 +66,7 @@ class Command(BaseCommand):
                     min_sample=opts["min_sample"],
                 )
                 if opts["wait"]:
-                    run = self._wait(run, opts["timeout"])
+                    run = wait_for_run(run, timeout=opts["timeout"])
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
 
@@ -91,12 +91,3 @@ class Command(BaseCommand):
             )
         if run.status == RunStatus.FAILED:
             raise CommandError(f"Impact run #{run.pk} failed: {run.error}")
-
-    def _wait(self, run: JobRun, timeout: float) -> JobRun:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            run.refresh_from_db()
-            if run.is_finished:
-                return run
-            time.sleep(0.5)
-        raise CommandError(f"Impact run #{run.pk} did not finish within {timeout:.0f}s (is a qcluster running?)")

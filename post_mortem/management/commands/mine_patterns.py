@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from post_mortem.management.run_waiting import wait_for_run
 from post_mortem.mining.miner import DEFAULT_MIN_TRADES
-from post_mortem.models import AnalysisPattern, JobRun, RunKind, RunStatus
+from post_mortem.models import AnalysisPattern, RunKind, RunStatus
 from post_mortem.services.patterns import mining_run_execute, mining_run_start, pattern_as_dict
 from post_mortem.services.runs import run_create
 
@@ -60,7 +60,7 @@ class Command(BaseCommand):
             else:
                 run = mining_run_start(since=since, until=until, min_trades=min_trades)
                 if opts["wait"]:
-                    run = self._wait(run, opts["timeout"])
+                    run = wait_for_run(run, timeout=opts["timeout"])
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
 
@@ -85,12 +85,3 @@ class Command(BaseCommand):
                 self.stdout.write("  queued: a qcluster will run it (see the run page in the admin)")
         if run.status == RunStatus.FAILED:
             raise CommandError(f"Mining run #{run.pk} failed: {run.error}")
-
-    def _wait(self, run: JobRun, timeout: float) -> JobRun:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            run.refresh_from_db()
-            if run.is_finished:
-                return run
-            time.sleep(0.5)
-        raise CommandError(f"Mining run #{run.pk} did not finish within {timeout:.0f}s (is a qcluster running?)")
