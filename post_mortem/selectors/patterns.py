@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db.models import FloatField, Func, Q, QuerySet, TextField
-from django.db.models.fields.json import KeyTransform
+from django.db import connection
+from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Value
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from ..context import TradeFrame
@@ -143,6 +144,18 @@ def _regime_labels(values: np.ndarray, *, high: float, low: float, labels: tuple
     return out
 
 
+def _fact_as_float(key: str) -> Func:
+    """A numeric fact read in SQL, with a JSON null (no bars, say) as SQL NULL on both databases.
+
+    PostgreSQL cannot cast a jsonb null (``->``) to a number, so it casts the text (``->>``).
+    On SQLite Django renders a JSON null as the text 'null', which CASTs to 0.0; JSON_EXTRACT
+    returns SQL NULL for it.
+    """
+    if connection.vendor == "postgresql":
+        return Cast(KeyTextTransform(key, "facts"), FloatField())
+    return Func(F("facts"), Value(f"$.{key}"), function="JSON_EXTRACT", output_field=FloatField())
+
+
 def analysis_columns_for(frame: TradeFrame) -> AnalysisColumns:
     """Primary factors and the entry regime of each trade's post-mortem, aligned with `frame`.
 
@@ -160,8 +173,8 @@ def analysis_columns_for(frame: TradeFrame) -> AnalysisColumns:
         TradeAnalysis.objects.order_by().values_list(
             "trade_id",
             Cast("primary_factors", TextField()),
-            Cast(KeyTransform("trend_atr", "facts"), FloatField()),
-            Cast(KeyTransform("atr_ratio", "facts"), FloatField()),
+            _fact_as_float("trend_atr"),
+            _fact_as_float("atr_ratio"),
         )
     )
     if not rows:

@@ -40,6 +40,19 @@ def test_analysis_columns_align_with_the_frame():
     assert set(frame.id[mask].tolist()) == {trades[1].pk, trades[4].pk}
 
 
+def test_analysis_columns_read_json_nulls_as_unknown():
+    """Facts of a trade without bars hold JSON nulls; PostgreSQL must not try to cast them."""
+    trades = TradeFactory.create_batch(2)
+    TradeAnalysis.objects.create(trade=trades[0], primary_factors=[], facts={"trend_atr": None, "atr_ratio": None})
+    TradeAnalysis.objects.create(trade=trades[1], primary_factors=[], facts={"trend_atr": 2.0, "atr_ratio": None})
+    frame = load_trade_frame(Trade.objects.all())
+    cols = analysis_columns_for(frame)
+    by_id = {int(i): k for k, i in enumerate(frame.id)}
+    assert cols.trend[by_id[trades[0].pk]] is None
+    assert cols.volatility[by_id[trades[0].pk]] is None
+    assert cols.trend[by_id[trades[1].pk]] == "with_trend"
+
+
 def _pattern(factor, segment, dollars, significant=True, **kw):
     return AnalysisPattern.objects.create(
         pattern_type="weakness" if dollars < 0 else "strength",
