@@ -210,6 +210,12 @@ ANTHROPIC_API_KEY = os.environ.get("ANTHROPIC_API_KEY", "")
 # claude-sonnet-4-5 is on the SDK 2.14 deprecation list (anthropic/_data/deprecated_models.py).
 POST_MORTEM_MODEL = os.environ.get("POST_MORTEM_MODEL", "claude-sonnet-5-5")
 POST_MORTEM_ENGINE = os.environ.get("POST_MORTEM_ENGINE", "claude" if ANTHROPIC_API_KEY else "rules")
+# Ask the desk: rounds of tool calls per question, the whole conversation's time limit, and the
+# trade count under which a result is flagged "too few to conclude".
+ASK_MAX_TOOL_ROUNDS = int(os.environ.get("ASK_MAX_TOOL_ROUNDS", "6"))
+ASK_TIMEOUT_S = float(os.environ.get("ASK_TIMEOUT_S", "120"))
+ASK_MAX_TOKENS = int(os.environ.get("ASK_MAX_TOKENS", "1500"))
+ASK_MIN_SAMPLE = int(os.environ.get("ASK_MIN_SAMPLE", "30"))
 
 # --- Imports ------------------------------------------------------------------------------
 # Files with more data rows than this are imported by a background task from the admin.

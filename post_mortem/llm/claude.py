@@ -6,6 +6,8 @@ are decided once, and tests point the real SDK at a loopback server through ``AN
 - ``structured_call``: one forced-tool call (``tool_choice`` = the tool), the system prompt cached
   with ``cache_control``, bounded ``max_tokens``; returns the tool input as a dict plus usage and
   cost. Validation of the dict is the caller's job (each use has its own pydantic model).
+- ``tool_turn``: one turn of a tool-use conversation (``tool_choice`` auto): the caller runs the
+  tools the reply asks for and calls again with the results; the reply comes back as plain dicts.
 - ``batch_submit`` / ``batch_poll`` / ``batch_results``: the Message Batches API (half price) with the
   same request shape, so a batch result is validated exactly like a direct reply.
 
@@ -223,6 +225,83 @@ def structured_call(
     except anthropic.AnthropicError as exc:
         raise _error_from(exc) from exc
     return _reply_of(message, tool["name"])
+
+
+@dataclass(slots=True)
+class ToolTurn:
+    """One assistant turn of a tool-use conversation, as plain data.
+
+    ``content`` is the assistant message to send back verbatim on the next call; ``tool_uses`` are
+    its tool calls ({"id", "name", "input"}); ``text`` joins its text blocks.
+    """
+
+    text: str
+    tool_uses: list[dict[str, Any]]
+    content: list[dict[str, Any]]
+    model: str
+    stop_reason: str | None
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: Decimal = Decimal(0)
+
+
+def tool_turn(
+    *,
+    system: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]],
+    model: str | None = None,
+    max_tokens: int = 1500,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+) -> ToolTurn:
+    """One Messages call in which Claude may answer or call any of ``tools``; raises LLMError.
+
+    Why the loop is the caller's: which tools run, how many rounds are allowed and what a final
+    answer must satisfy are the caller's rules. The system prompt is cached like ``structured_call``'s.
+    """
+    params = {
+        "model": model or default_model(),
+        "max_tokens": max_tokens,
+        "system": [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
+        "tools": tools,
+        "messages": messages,
+    }
+    client = get_client(timeout=timeout, max_retries=max_retries)
+    try:
+        message = client.messages.create(**params)
+    except anthropic.AnthropicError as exc:
+        raise _error_from(exc) from exc
+    try:
+        blocks = list(message.content or [])
+        usage = _usage_of(message)
+        model_id = str(message.model)
+    except (AttributeError, TypeError) as exc:
+        raise LLMError(f"Reply is not a Messages API message: {exc}") from exc
+    content: list[dict[str, Any]] = []
+    tool_uses: list[dict[str, Any]] = []
+    texts: list[str] = []
+    for block in blocks:
+        kind = getattr(block, "type", None)
+        if kind == "text":
+            texts.append(block.text)
+            content.append({"type": "text", "text": block.text})
+        elif kind == "tool_use":
+            use = {"id": block.id, "name": block.name, "input": block.input}
+            tool_uses.append(use)
+            content.append({"type": "tool_use", **use})
+    if not content:
+        raise LLMError(f"Reply had neither text nor a tool call (stop_reason={message.stop_reason}).")
+    if message.stop_reason == "max_tokens":
+        raise LLMError("Reply was cut off at max_tokens.")
+    return ToolTurn(
+        text="\n".join(texts).strip(),
+        tool_uses=tool_uses,
+        content=content,
+        model=model_id,
+        stop_reason=message.stop_reason,
+        usage=usage,
+        cost_usd=cost_of(model_id, usage),
+    )
 
 
 # --- Message Batches ------------------------------------------------------------------------

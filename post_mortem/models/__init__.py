@@ -1,6 +1,7 @@
 """The domain model. One module per area; everything is re-exported here."""
 
 from .analysis import TradeAnalysis
+from .ask import Question, QuestionStatus
 from .choices import (
     AssessmentStatus,
     BatchStatus,
@@ -34,6 +35,8 @@ __all__ = [
     "ImprovementPlan",
     "JobRun",
     "MarketBar",
+    "Question",
+    "QuestionStatus",
     "Recommendation",
     "RecommendationSource",
     "RunChunk",
