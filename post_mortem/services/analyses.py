@@ -47,6 +47,7 @@ from .runs import (
     MAX_CHUNK_ATTEMPTS,
     chunk_claim,
     chunk_complete,
+    chunk_execute,
     chunk_release,
     enqueue_after_commit,
     run_create,
@@ -218,29 +219,11 @@ def analysis_run_sync(
     return run
 
 
-def _chunk_exhausted(chunk: RunChunk, exc: Exception) -> None:
-    reason = f"Chunk failed {chunk.attempts} times: {exc}"[:500]
-    chunk_complete(chunk=chunk, succeeded=0, failures=[{"ref": tid, "reason": reason} for tid in chunk.payload])
-
-
 def analysis_chunk_process(*, chunk_id: int, facts: dict[int, dict[str, Any]] | None = None) -> RunChunk | None:
-    """Claim a chunk and analyse its trades; None when the chunk is done or held by another worker.
-
-    A transient error gives the chunk back (the task retries); after the last attempt its trades
-    are recorded as failed so the run still finishes.
-    """
-    chunk = chunk_claim(chunk_id=chunk_id)
-    if chunk is None:
-        return None
-    try:
-        _analyze_chunk(chunk, facts)
-    except Exception as exc:
-        if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
-            _chunk_exhausted(chunk, exc)
-            return chunk
-        chunk_release(chunk=chunk, error=str(exc))
-        raise
-    return chunk
+    """Claim a chunk and analyse its trades through the shared chunk runner; None when the chunk is
+    done or held by another worker. A transient error gives the chunk back (the task retries);
+    after the last attempt its trades are recorded as failed so the run still finishes."""
+    return chunk_execute(chunk_id=chunk_id, work=lambda chunk: _analyze_chunk(chunk, facts))
 
 
 def _analyze_chunk(chunk: RunChunk, facts: dict[int, dict[str, Any]] | None) -> None:

@@ -33,7 +33,7 @@ from ..models import (
     Trade,
 )
 from ..stats import benjamini_hochberg
-from .runs import enqueue_after_commit, run_create, run_fail, run_finish, run_mark_started
+from .runs import RunOutcome, enqueue_after_commit, run_create, run_execute
 
 logger = logging.getLogger(__name__)
 
@@ -299,27 +299,19 @@ def impact_run_start(
 
 
 def impact_run_execute(*, run_id: int) -> JobRun:
-    """Do a run's work. A finished run is left alone, so a duplicate delivery of the task is harmless."""
-    run = JobRun.objects.get(pk=run_id)
-    if run.is_finished:
-        return run
-    run_mark_started(run_id=run_id)
+    """Do a run's work through the shared runner (a duplicate delivery of the task is harmless)."""
+    return run_execute(run_id=run_id, work=_impact_work)
+
+
+def _impact_work(run: JobRun) -> RunOutcome:
     params = run.params or {}
-    try:
-        recs = _recommendations_for(params.get("recommendation_id"))
-        assessments = impact_measure(
-            recommendations=recs,
-            window_days=int(params.get("window_days", DEFAULT_WINDOW_DAYS)),
-            min_sample=int(params.get("min_sample", DEFAULT_MIN_SAMPLE)),
-            run=run,
-        )
-    except ValidationError as exc:
-        return run_fail(run_id=run_id, error="; ".join(exc.messages))
-    except Exception as exc:  # the operator reads the reason on the run page
-        logger.exception("impact run %s failed", run_id)
-        return run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
-    JobRun.objects.filter(pk=run_id).update(done=len(assessments), succeeded=len(assessments), total=len(assessments))
-    return run_finish(run_id=run_id, result={"assessments": [assessment_as_dict(a) for a in assessments]})
+    assessments = impact_measure(
+        recommendations=_recommendations_for(params.get("recommendation_id")),
+        window_days=int(params.get("window_days", DEFAULT_WINDOW_DAYS)),
+        min_sample=int(params.get("min_sample", DEFAULT_MIN_SAMPLE)),
+        run=run,
+    )
+    return RunOutcome(result={"assessments": [assessment_as_dict(a) for a in assessments]}, units=len(assessments))
 
 
 def impact_schedule_ensure() -> tuple[Any, bool]:

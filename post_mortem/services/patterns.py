@@ -24,12 +24,11 @@ from ..mining.miner import DEFAULT_MIN_TRADES, DEFAULT_N_BOOT, HIST_EDGES, Segme
 from ..models import AnalysisPattern, JobRun, RunKind
 from ..selectors.patterns import analysis_columns_for, desk_day_start, patterns_for_period, trade_frame_for_mining
 from .runs import (
+    RunOutcome,
     enqueue_after_commit,
     run_add_progress,
     run_create,
-    run_fail,
-    run_finish,
-    run_mark_started,
+    run_execute,
     run_set_progress,
 )
 
@@ -281,29 +280,21 @@ def mining_run_start(
 
 
 def mining_run_execute(*, run_id: int) -> JobRun:
-    """Do a run's work; a finished run is left alone (a duplicate task delivery is harmless).
+    """Do a run's work through the shared runner (a finished run is left alone).
 
     Mining is idempotent (it replaces the period's patterns), so a retry after a crash is safe.
     """
-    run = JobRun.objects.get(pk=run_id)
-    if run.is_finished:
-        return run
-    run_mark_started(run_id=run_id)
+    return run_execute(run_id=run_id, work=_mining_work)
+
+
+def _mining_work(run: JobRun) -> RunOutcome:
     params = run.params or {}
-    try:
-        since = dt.date.fromisoformat(params["since"]) if params.get("since") else None
-        until = dt.date.fromisoformat(params["until"]) if params.get("until") else None
-        outcome = patterns_mine(
-            since=since,
-            until=until,
-            min_trades=int(params.get("min_trades", DEFAULT_MIN_TRADES)),
-            run=run,
-        )
-    except ValidationError as exc:
-        return run_fail(run_id=run_id, error="; ".join(exc.messages))
-    except Exception as exc:  # the operator reads the reason on the run page
-        logger.exception("mining run %s failed", run_id)
-        return run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
-    n = len(outcome.patterns)
-    JobRun.objects.filter(pk=run_id).update(done=n, succeeded=n, total=n)
-    return run_finish(run_id=run_id, result=outcome.summary)
+    since = dt.date.fromisoformat(params["since"]) if params.get("since") else None
+    until = dt.date.fromisoformat(params["until"]) if params.get("until") else None
+    outcome = patterns_mine(
+        since=since,
+        until=until,
+        min_trades=int(params.get("min_trades", DEFAULT_MIN_TRADES)),
+        run=run,
+    )
+    return RunOutcome(result=outcome.summary, units=len(outcome.patterns))

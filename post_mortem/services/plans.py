@@ -32,7 +32,7 @@ from ..models import (
     RunKind,
 )
 from ..selectors.patterns import latest_mined_period, patterns_for_period
-from .runs import enqueue_after_commit, run_create, run_fail, run_finish, run_mark_started
+from .runs import RunOutcome, enqueue_after_commit, run_create, run_execute
 
 logger = logging.getLogger(__name__)
 
@@ -238,21 +238,12 @@ def plan_run_start(*, created_by: AbstractBaseUser | None = None) -> JobRun:
 
 
 def plan_run_execute(*, run_id: int) -> JobRun:
-    """Build the plan for a run; a finished run is left alone, and a run that already made its plan
-    (worker died after commit) is finished without building a second one."""
-    run = JobRun.objects.get(pk=run_id)
-    if run.is_finished:
-        return run
-    existing = ImprovementPlan.objects.filter(run=run).first()
-    if existing is None:
-        run_mark_started(run_id=run_id)
-        try:
-            existing = plan_build(created_by=run.created_by, run=run)
-        except ValidationError as exc:
-            return run_fail(run_id=run_id, error="; ".join(exc.messages))
-        except Exception as exc:
-            logger.exception("plan run %s failed", run_id)
-            return run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
-    rec_ids = list(existing.recommendations.order_by("pk").values_list("pk", flat=True))
-    JobRun.objects.filter(pk=run_id).update(done=1, succeeded=1, total=1)
-    return run_finish(run_id=run_id, result={"plan": existing.pk, "recommendations": rec_ids})
+    """Build the plan for a run through the shared runner (a finished run is left alone)."""
+    return run_execute(run_id=run_id, work=_plan_work)
+
+
+def _plan_work(run: JobRun) -> RunOutcome:
+    # A run that already made its plan (worker died after commit) finishes without a second one.
+    plan = ImprovementPlan.objects.filter(run=run).first() or plan_build(created_by=run.created_by, run=run)
+    rec_ids = list(plan.recommendations.order_by("pk").values_list("pk", flat=True))
+    return RunOutcome(result={"plan": plan.pk, "recommendations": rec_ids}, units=1)

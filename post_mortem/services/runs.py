@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -46,6 +48,18 @@ CHUNK_TASKS: dict[str, str] = {
 BATCH_SUBMIT_TASK = "post_mortem.tasks.analysis.submit_batch_chunk"
 # A chunk given back after a transient error (429, 5xx) is retried this long after its claim.
 RELEASED_RETRY_AFTER = min(CHUNK_LEASE, timedelta(minutes=1))
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a single-task run's work hands back to `run_execute`.
+
+    `result` is stored on the run; `units`, when given, becomes total, done and succeeded (a
+    mining run's pattern count, an impact run's assessments).
+    """
+
+    result: dict[str, Any]
+    units: int | None = None
 
 
 def worker_name() -> str:
@@ -229,6 +243,64 @@ def run_fail(*, run_id: int, error: str) -> JobRun:
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
         return run
+
+
+def run_execute(*, run_id: int, work: Callable[[JobRun], RunOutcome]) -> JobRun:
+    """The one runner of single-task runs (mining, plan, impact, what-if): start, work, finish or fail.
+
+    Why one runner: every kind must behave the same way when a task is delivered twice (a finished
+    run is left alone), when its input is refused (a ValidationError's messages become the run's
+    error, readable on the run page) and when it crashes (logged with the traceback, the run failed
+    with the exception's type and text). `work` must be idempotent: a worker that dies after
+    `work` committed and before the run finished is retried.
+    """
+    run = JobRun.objects.get(pk=run_id)
+    if run.is_finished:
+        return run
+    run_mark_started(run_id=run_id)
+    try:
+        outcome = work(run)
+    except ValidationError as exc:
+        return run_fail(run_id=run_id, error="; ".join(exc.messages))
+    except Exception as exc:  # the operator reads the reason on the run page
+        logger.exception("%s run %s failed", run.kind, run_id)
+        return run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+    if outcome.units is not None:
+        JobRun.objects.filter(pk=run_id).update(done=outcome.units, succeeded=outcome.units, total=outcome.units)
+    return run_finish(run_id=run_id, result=outcome.result)
+
+
+def chunk_execute(
+    *,
+    chunk_id: int,
+    work: Callable[[RunChunk], None],
+    exhausted: Callable[[RunChunk, Exception], None] | None = None,
+) -> RunChunk | None:
+    """The one runner of a chunk: claim, work, and on error give it back or, at the last try, fail it.
+
+    Returns None when the chunk is done or held by another worker (a redelivered task is a no-op).
+    `work` saves its results and calls `chunk_complete` in one transaction. A transient error
+    gives the chunk back and re-raises (the task retries); after MAX_CHUNK_ATTEMPTS `exhausted`
+    (by default: every unit recorded as failed) closes the chunk so the run still finishes.
+    """
+    chunk = chunk_claim(chunk_id=chunk_id)
+    if chunk is None:
+        return None
+    try:
+        work(chunk)
+    except Exception as exc:
+        if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
+            (exhausted or chunk_fail_units)(chunk, exc)
+            return chunk
+        chunk_release(chunk=chunk, error=str(exc))
+        raise
+    return chunk
+
+
+def chunk_fail_units(chunk: RunChunk, exc: Exception) -> None:
+    """Close a chunk that failed its last attempt: each of its units counts as a failure."""
+    reason = f"Chunk failed {chunk.attempts} times: {exc}"[:500]
+    chunk_complete(chunk=chunk, succeeded=0, failures=_unit_failures(chunk.payload, reason))
 
 
 def run_set_progress(*, run_id: int, done: int, total: int | None = None) -> None:
