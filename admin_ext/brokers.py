@@ -28,7 +28,6 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from post_mortem.importing.brokers import broker_notes
 from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, REQUIRED, ROUND_TRIP_FIELDS, sample_header
 from post_mortem.importing.brokers.registry import BUILTIN_LAYOUTS
 from post_mortem.importing.readers import count_data_rows
@@ -110,11 +109,6 @@ class BrokerImportForm(forms.Form):
             "session_date": data["session_date"].isoformat() if data.get("session_date") else "",
         }
         return {k: v for k, v in chosen.items() if v}
-
-
-def _broker_notes(data: bytes, *, file_format: str, options: dict, tz_name: str) -> list:
-    """What the broker file held but the import leaves out (open positions, repeated execution ids)."""
-    return broker_notes(data, file_format=file_format, options=options, tz_name=tz_name)[:PREVIEW_ERRORS]
 
 
 def _preview_path(token: str) -> Path:
@@ -254,11 +248,18 @@ class ImportLayoutAdmin(ModelAdmin):
             self.message_user(request, f"{upload.name}: importing in the background.", messages.INFO)
             return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_change", args=[batch.pk]))
         result = trades_import(
-            source=data, file_name=upload.name, tz_name=tz_name, file_format=file_format, options=options, dry_run=True
+            source=data,
+            file_name=upload.name,
+            tz_name=tz_name,
+            file_format=file_format,
+            options=options,
+            dry_run=True,
+            created_by=request.user,
+            record_rejection=True,  # a refused file is a FAILED batch, as on the command line
         )
         context.update({"form": form, "result": result, "errors": result.errors[:PREVIEW_ERRORS]})
         if result.ok:
-            context["notes"] = _broker_notes(data, file_format=file_format, options=options, tz_name=tz_name)
+            context["notes"] = (result.warnings + result.notes)[:PREVIEW_ERRORS]
             token = hashlib.sha256(data).hexdigest()
             stored = _preview_path(token)
             stored.parent.mkdir(parents=True, exist_ok=True)

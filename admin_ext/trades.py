@@ -39,7 +39,7 @@ from admin_ext.analyses import AnalyzeTradesMixin
 from admin_ext.filters import ExactTextFilter
 from admin_ext.paginators import EstimatedCountPaginator
 from post_mortem.importing.readers import count_data_rows
-from post_mortem.importing.resources import MarketBarResource, TradeResource
+from post_mortem.importing.resources import MarketBarResource, TradeResource, UploadedFile
 from post_mortem.models import MarketBar, Trade
 from post_mortem.selectors.trades import trade_list_queryset
 from post_mortem.services.imports import trades_import_enqueue
@@ -87,6 +87,26 @@ def format_choices() -> list[tuple[str, str]]:
     except ImportError:
         return choices
     return choices + [(name, name) for name in LAYOUT_NAMES]
+
+
+class TradeFileCSV(CSV):
+    """CSV for the trade import: the bytes go to the import door unparsed (see UploadedFile)."""
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        return UploadedFile(in_stream if isinstance(in_stream, bytes) else in_stream.encode())
+
+
+class TradeFileXLSX(XLSX):
+    """XLSX for the trade import: read by the import door, which reports a broken workbook by line."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        return UploadedFile(in_stream)
 
 
 class TradeImportForm(ImportForm):
@@ -143,7 +163,7 @@ class TradeAdmin(AnalyzeTradesMixin, ImportExportModelAdmin, ModelAdmin):
     import_form_class = TradeImportForm
     confirm_form_class = TradeConfirmImportForm
     export_form_class = ExportForm
-    import_formats = [CSV, XLSX]
+    import_formats = [TradeFileCSV, TradeFileXLSX]
     export_formats = [CSV, XLSX]
     import_template_name = "admin_ext/trades/import.html"
 

@@ -8,11 +8,12 @@ of rules and one set of error messages, whichever door the file came through.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +38,15 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
 REQUIRED_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS[:9]
 # Not in the canonical header, but broker parsers may add it (futures point value).
 EXTRA_COLUMNS: tuple[str, ...] = ("multiplier",)
+# Numbers our own export adds; an exported file imports again, and they are recomputed, not read.
+DERIVED_COLUMNS: tuple[str, ...] = (
+    "gross_pnl",
+    "net_pnl",
+    "risk_amount",
+    "r_multiple",
+    "return_pct",
+    "holding_minutes",
+)
 
 SIDE_ALIASES = {"LONG": "LONG", "BUY": "LONG", "B": "LONG", "SHORT": "SHORT", "SELL": "SHORT", "S": "SHORT"}
 
@@ -98,14 +108,47 @@ class CanonicalTrade:
 class ImportFormatError(Exception):
     """The file as a whole cannot be read (empty, wrong header, unknown layout)."""
 
-    def __init__(self, errors: Sequence[RowError]):
+    def __init__(self, errors: Sequence[RowError], *, layout: str = ""):
         super().__init__("; ".join(f"line {e.line} {e.field}: {e.message}" for e in errors))
         self.errors = list(errors)
+        self.layout = layout  # the layout the file was read as, when it got that far
 
 
 def normalize_header(name: object) -> str:
     """`Entry Time ` and `entry_time` are the same column; a BOM glued to the first name is not a letter."""
     return str(name or "").replace("\ufeff", "").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+# Control characters (NUL, escape...) break XLSX export and PostgreSQL refuses NUL; tab, line feed
+# and carriage return are ordinary text in notes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Trades after this much time from now are typos (2062 for 2026) or a wrong timezone.
+FUTURE_TOLERANCE = timedelta(days=1)
+EARLIEST_YEAR = 1970
+
+
+def unknown_column_problems(columns: Iterable[str]) -> tuple[list[RowError], list[RowError]]:
+    """(errors, warnings) for header columns the canonical layout does not read.
+
+    A column close to a canonical name (`stop` for `stop_price`) is an error: its values would be
+    lost without a word. Any other extra column is a warning: it is ignored, and said so.
+    """
+    known = (*CANONICAL_COLUMNS, *EXTRA_COLUMNS)
+    errors: list[RowError] = []
+    warnings: list[RowError] = []
+    for column in columns:
+        if not column or column in known or column in DERIVED_COLUMNS:
+            continue
+        close = difflib.get_close_matches(column, known, n=1, cutoff=0.6)
+        if not close:
+            close = [k for k in known if k.startswith(column + "_") or k.split("_")[0] == column][:1]
+        if close:
+            errors.append(
+                RowError(1, column, f"unknown column '{column}' (did you mean '{close[0]}'?); rename it or remove it")
+            )
+        else:
+            warnings.append(RowError(1, column, f"column '{column}' is not a trade column; it is ignored"))
+    return errors, warnings
 
 
 def header_errors(columns: Iterable[str]) -> list[RowError]:
@@ -186,6 +229,65 @@ def _clean_tags(text: str) -> str:
     return ";".join(tag.strip() for tag in text.split(";") if tag.strip())
 
 
+class CanonicalValidator:
+    """Validates a file's rows chunk by chunk, remembering keys across chunks to catch duplicates.
+
+    Why chunks: a big file is validated and written a slice at a time so memory stays bounded;
+    the duplicate check and the header check still span the whole file.
+    """
+
+    def __init__(self, *, tz_name: str = "UTC", columns: Sequence[str] | None = None, now: datetime | None = None):
+        self.tz = resolve_timezone(tz_name)
+        self.columns = list(columns) if columns is not None else None
+        self.seen: dict[tuple[str, str], int] = {}
+        self.data_rows = 0
+        self.latest = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
+        self.header_checked = False
+
+    def check_header(self, columns: Iterable[str]) -> list[RowError]:
+        self.header_checked = True
+        return header_errors(columns)
+
+    def validate(self, rows: Iterable[tuple[int, Mapping[str, str]]]) -> tuple[list[CanonicalTrade], list[RowError]]:
+        """Valid trades and every problem of these rows; a header problem is raised as ImportFormatError."""
+        valid: list[CanonicalTrade] = []
+        errors: list[RowError] = []
+        if not self.header_checked and self.columns is not None:
+            missing = self.check_header(self.columns)
+            if missing:
+                raise ImportFormatError(missing)
+        tz, latest, seen = self.tz, self.latest, self.seen
+        for line, row in rows:
+            if not self.header_checked:
+                missing = self.check_header(row.keys())
+                if missing:
+                    raise ImportFormatError(missing)
+            self.data_rows += 1
+            trade = _validate_row(line, row, tz, errors, latest)
+            if trade is None:
+                continue
+            first = seen.get(trade.key)
+            if first is not None:
+                errors.append(
+                    RowError(
+                        line,
+                        "external_id",
+                        f"duplicate trade '{trade.external_id}' for account '{trade.account}' "
+                        f"(already on line {first})",
+                    )
+                )
+                continue
+            seen[trade.key] = line
+            valid.append(trade)
+        return valid, errors
+
+    def finish(self) -> list[RowError]:
+        """File-level problems known only at the end (no data rows at all)."""
+        if self.data_rows == 0:
+            return [RowError(1 if self.header_checked else 0, "file", "the file has no data rows")]
+        return []
+
+
 def validate_canonical_rows(
     rows: Iterable[tuple[int, Mapping[str, str]]],
     *,
@@ -198,42 +300,12 @@ def validate_canonical_rows(
     import is atomic anyway, so nothing is written while any error remains.
     `columns` is the file's (normalised) header; without it the first row's keys are used.
     """
-    tz = resolve_timezone(tz_name)
-    valid: list[CanonicalTrade] = []
-    errors: list[RowError] = []
-    seen: dict[tuple[str, str], int] = {}
-    checked_header = False
-    if columns is not None:
-        missing = header_errors(columns)
-        if missing:
-            return [], missing
-        checked_header = True
-    data_rows = 0
-    for line, row in rows:
-        if not checked_header:
-            missing = header_errors(row.keys())
-            if missing:
-                return [], missing
-            checked_header = True
-        data_rows += 1
-        trade = _validate_row(line, row, tz, errors)
-        if trade is None:
-            continue
-        first = seen.get(trade.key)
-        if first is not None:
-            errors.append(
-                RowError(
-                    line,
-                    "external_id",
-                    f"duplicate trade '{trade.external_id}' for account '{trade.account}' (already on line {first})",
-                )
-            )
-            continue
-        seen[trade.key] = line
-        valid.append(trade)
-    if data_rows == 0:
-        errors.append(RowError(1 if checked_header else 0, "file", "the file has no data rows"))
-    return valid, errors
+    validator = CanonicalValidator(tz_name=tz_name, columns=columns)
+    try:
+        valid, errors = validator.validate(rows)
+    except ImportFormatError as exc:
+        return [], exc.errors
+    return valid, errors + validator.finish()
 
 
 def _decimal_pattern(field: str) -> re.Pattern[str]:
@@ -252,10 +324,45 @@ def _decimal(field: str, raw: str) -> Decimal:
     return _parse_decimal(field, raw)
 
 
-def _validate_row(line: int, row: Mapping[str, str], tz: tzinfo, errors: list[RowError]) -> CanonicalTrade | None:
+def _time_message(raw: str, exc: Exception) -> str:
+    if raw.startswith("="):
+        return _formula_message(raw)
+    if isinstance(exc, OverflowError) or "out of range" in str(exc):
+        return f"'{raw}' is at the very edge of the calendar (year 1 or 9999 with an offset): not a trade time"
+    return f"'{raw}' is not an ISO 8601 date/time (e.g. 2026-01-05T14:30:00-05:00)"
+
+
+def _formula_message(raw: str) -> str:
+    return (
+        f"the cell holds the spreadsheet formula '{raw[:40]}' without a saved value; "
+        "open the workbook in Excel or LibreOffice and save it (or paste values), then import again"
+    )
+
+
+def _control_problem(line: int, row: Mapping[str, str]) -> RowError | None:
+    for field, value in row.items():
+        found = _CONTROL.search(value or "")
+        if found:
+            return RowError(
+                line,
+                str(field),
+                f"contains the control character U+{ord(found.group()):04X} at position {found.start() + 1}; "
+                "remove it (it cannot be stored or exported)",
+            )
+    return None
+
+
+def _validate_row(
+    line: int, row: Mapping[str, str], tz: tzinfo, errors: list[RowError], latest: datetime
+) -> CanonicalTrade | None:
     """One row. Written as straight-line code on purpose: it runs 100k times per big file."""
     problems: list[RowError] = []
     get = row.get
+    if _CONTROL.search("".join(v for v in row.values() if v)):
+        problem = _control_problem(line, row)
+        if problem is not None:
+            errors.append(problem)
+            return None
 
     external_id = (get("external_id") or "").strip()
     account = (get("account") or "").strip()
@@ -284,7 +391,7 @@ def _validate_row(line: int, row: Mapping[str, str], tz: tzinfo, errors: list[Ro
         try:
             number = _decimal(field, raw)
         except ValueError as exc:
-            problems.append(RowError(line, field, str(exc)))
+            problems.append(RowError(line, field, _formula_message(raw) if raw.startswith("=") else str(exc)))
             required[field] = None
             continue
         if number <= 0:
@@ -300,7 +407,7 @@ def _validate_row(line: int, row: Mapping[str, str], tz: tzinfo, errors: list[Ro
         try:
             number = _decimal(field, raw)
         except ValueError as exc:
-            problems.append(RowError(line, field, str(exc)))
+            problems.append(RowError(line, field, _formula_message(raw) if raw.startswith("=") else str(exc)))
             optional[field] = None
             continue
         if field != "fees" and number <= 0:
@@ -315,12 +422,28 @@ def _validate_row(line: int, row: Mapping[str, str], tz: tzinfo, errors: list[Ro
             times[field] = None
             continue
         try:
-            times[field] = _parse_time(raw, tz)
-        except (ValueError, OverflowError):
-            problems.append(
-                RowError(line, field, f"'{raw}' is not an ISO 8601 date/time (e.g. 2026-01-05T14:30:00-05:00)")
-            )
+            value = _parse_time(raw, tz)
+        except (ValueError, OverflowError) as exc:
+            problems.append(RowError(line, field, _time_message(raw, exc)))
             times[field] = None
+            continue
+        if value.year < EARLIEST_YEAR:
+            problems.append(
+                RowError(
+                    line, field, f"'{raw}' is in the year {value.year}: not a trade date (an empty spreadsheet date?)"
+                )
+            )
+            value = None
+        elif value > latest:
+            problems.append(
+                RowError(
+                    line,
+                    field,
+                    f"'{raw}' is in the future (after {latest:%Y-%m-%d %H:%M} UTC); check the year and the timezone",
+                )
+            )
+            value = None
+        times[field] = value
 
     entry_time, exit_time = times["entry_time"], times["exit_time"]
     if entry_time is not None and exit_time is not None and exit_time < entry_time:

@@ -27,6 +27,14 @@ class ImportBatch(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="[{line, field, message}], capped")
+    skipped = models.JSONField(
+        default=list, blank=True, help_text="Lines left out by --skip-invalid: [{line, field, message}], capped"
+    )
+    notes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the layout left out (open positions, cancelled orders) and ignored columns, capped",
+    )
     options = models.JSONField(default=dict, blank=True)
     # Field values of trades this batch overwrote, keyed by trade id, so a rollback can restore them.
     previous_values = models.JSONField(default=dict, blank=True)

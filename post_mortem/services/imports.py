@@ -10,14 +10,14 @@ come through here, so they behave the same.
 from __future__ import annotations
 
 import gc
-import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,19 +27,22 @@ from django.utils import timezone
 
 from ..importing.canonical import (
     CanonicalTrade,
+    CanonicalValidator,
     ImportFormatError,
     RowError,
     normalize_header,
     resolve_timezone,
 )
-from ..importing.formats import convert_raw, to_canonical
-from ..importing.readers import read_source, read_table, rows_from_dataset
-from ..importing.resources import RESTORED_FIELDS, TradeResource
+from ..importing.formats import convert
+from ..importing.readers import file_hash, read_source, read_table
+from ..importing.writer import RESTORED_FIELDS, TradeWriter, WriteCounts
 from ..models import BatchStatus, ImportBatch, JobRun, MarketBar, RunKind, RunStatus, Trade
+from ..selectors.brokers import multiplier_table, saved_layout_specs
 from .runs import enqueue_after_commit, run_create, run_fail, run_finish, run_mark_started, run_set_progress
 
 MAX_STORED_ERRORS = 1000
-PROGRESS_EVERY = 5000
+MAX_RAW_ROWS = 200
+CHUNK_ROWS = 5000
 
 
 @dataclass(slots=True)
@@ -51,11 +54,16 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
     batch_id: int | None = None
     file_format: str = "canonical"
+    timezone: str = "UTC"
     dry_run: bool = False
     sample: list[tuple[str, CanonicalTrade]] = field(default_factory=list)
     raw_rows: dict[int, dict[str, str]] = field(default_factory=dict)
+    skipped: list[RowError] = field(default_factory=list)  # --skip-invalid: lines left out
+    notes: list[RowError] = field(default_factory=list)  # what the layout left out (open positions...)
+    warnings: list[RowError] = field(default_factory=list)  # columns that were ignored
 
     @property
     def ok(self) -> bool:
@@ -69,8 +77,12 @@ class ImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "errors": [e.as_dict() for e in self.errors],
+            "skipped": [e.as_dict() for e in self.skipped],
+            "warnings": [e.as_dict() for e in self.warnings],
+            "notes": [e.as_dict() for e in self.notes],
             "batch_id": self.batch_id,
             "file_format": self.file_format,
+            "timezone": self.timezone,
             "dry_run": self.dry_run,
         }
 
@@ -112,241 +124,211 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def default_timezone(file_format: str) -> str:
+    """Naive times of broker exports are the desk's local times; canonical files default to UTC."""
+    return "UTC" if file_format == "canonical" else settings.DESK_TIMEZONE
+
+
+class _Rejected(Exception):
+    """Raised inside the import transaction to undo every chunk already written."""
+
+
 @_gc_paused()
 def trades_import(
     *,
     source: bytes | BinaryIO | Path,
     file_name: str,
-    tz_name: str = "UTC",
+    tz_name: str | None = None,
     dry_run: bool = False,
     file_format: str = "canonical",
     created_by: Any = None,
     options: dict | None = None,
     run: JobRun | None = None,
     batch: ImportBatch | None = None,
+    skip_invalid: bool = False,
+    record_rejection: bool | None = None,
 ) -> ImportResult:
-    """Import a trade file (CSV or XLSX, canonical or a broker layout) atomically.
+    """Import a trade file (CSV or XLSX, canonical or a broker layout): the one door every caller uses.
 
-    Bad rows: nothing is written and every bad row is in `errors`. A non-dry-run import always
-    leaves an ImportBatch (FAILED with the errors when the file was rejected), so ops can see
-    attempts, not only successes. `batch`/`run` are passed by the background task.
+    readers -> layout (canonical or broker) -> canonical validation -> TradeWriter -> ImportBatch.
+    Atomic by default: any bad row writes nothing and every bad row is reported; `skip_invalid`
+    imports the valid rows and lists the skipped lines. Rows are read, validated and written in
+    chunks, so memory stays bounded for any file size. A rejected file leaves a FAILED batch with
+    its errors (on a dry run too when `record_rejection`, as the admin's preview asks), so ops
+    see attempts, not only successes. `batch`/`run` are passed by the background task.
     """
-    data = read_source(source)
-    file_hash = hashlib.sha256(data).hexdigest()
+    source = read_source(source)
+    digest = file_hash(source)
+    tz_name = tz_name or default_timezone(file_format)
+    record = (not dry_run) if record_rejection is None else (record_rejection or not dry_run)
+    meta = {
+        "file_name": file_name,
+        "file_hash": digest,
+        "tz_name": tz_name,
+        "created_by": created_by,
+        "options": options,
+        "run": run,
+    }
+    layout = file_format
+    notes: list[RowError] = []
+    warnings: list[RowError] = []
     try:
         resolve_timezone(tz_name)
-        converted = convert_raw(data, file_format=file_format, tz_name=tz_name, options=options)
-        if converted is not None:
-            layout, rows = converted
-            columns = None
-        else:
-            table = read_table(data, file_name=file_name)
-            layout, columns, rows = to_canonical(
-                file_format=file_format, columns=table.columns, rows=table.rows, options=options, tz_name=tz_name
-            )
-    except ImportFormatError as exc:
-        result = ImportResult(errors=exc.errors, file_format=file_format, dry_run=dry_run)
-        if not dry_run:
-            result.batch_id = _record_failed_batch(
-                batch=batch,
-                file_name=file_name,
-                file_hash=file_hash,
-                tz_name=tz_name,
-                file_format=file_format,
-                created_by=created_by,
-                options=options,
-                run=run,
-                errors=exc.errors,
-                rows=0,
-            )
-        return result
-    return trades_import_rows(
-        columns=columns,
-        rows=rows,
-        file_name=file_name,
-        file_hash=file_hash,
-        tz_name=tz_name,
-        dry_run=dry_run,
-        file_format=layout,
-        created_by=created_by,
-        options=options,
-        run=run,
-        batch=batch,
-    )
-
-
-@_gc_paused()
-def trades_import_dataset(
-    *,
-    headers: Sequence[object],
-    records: Sequence[Sequence[object]],
-    file_name: str,
-    tz_name: str = "UTC",
-    dry_run: bool = False,
-    created_by: Any = None,
-    file_format: str = "auto",
-) -> ImportResult:
-    """The admin's door: django-import-export has already read the file into a tablib Dataset."""
-    table = rows_from_dataset(headers, records)
-    digest = hashlib.sha256()
-    digest.update(",".join(table.columns).encode())
-    for _line, row in table.rows:
-        digest.update("\x1e".join(row.values()).encode())
-    try:
-        resolve_timezone(tz_name)
-        layout, columns, rows = to_canonical(
-            file_format=file_format, columns=table.columns, rows=table.rows, tz_name=tz_name
+        converted = convert(
+            source,
+            file_name=file_name,
+            file_format=file_format,
+            tz_name=tz_name,
+            options=options,
+            multipliers=multiplier_table(),
+            specs=saved_layout_specs(),
+        )
+        layout, notes, warnings = converted.layout, converted.notes, converted.warnings
+        return _validate_and_write(
+            converted, meta=meta, dry_run=dry_run, batch=batch, skip_invalid=skip_invalid, record=record
         )
     except ImportFormatError as exc:
-        return ImportResult(errors=exc.errors, file_format=file_format, dry_run=dry_run)
-    return trades_import_rows(
-        columns=columns,
-        rows=rows,
-        file_name=file_name,
-        file_hash=digest.hexdigest(),
-        tz_name=tz_name,
-        dry_run=dry_run,
+        layout = exc.layout or layout
+        result = ImportResult(
+            errors=exc.errors[:MAX_STORED_ERRORS],
+            error_count=len(exc.errors),
+            file_format=layout,
+            timezone=tz_name,
+            dry_run=dry_run,
+            notes=notes,
+            warnings=warnings,
+        )
+        if record:
+            result.batch_id = _record_failed_batch(
+                batch=batch, file_format=layout, errors=exc.errors, rows=0, notes=[*warnings, *notes], **meta
+            )
+        return result
+
+
+def _chunks(rows: Iterable[tuple[int, dict[str, str]]]) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK_ROWS)):
+        yield chunk
+
+
+def _validate_and_write(converted, *, meta: dict, dry_run: bool, batch, skip_invalid: bool, record: bool):
+    """Validate and write chunk by chunk inside one transaction; any error rolls every chunk back."""
+    run = meta["run"]
+    layout = converted.layout
+    result = ImportResult(
         file_format=layout,
-        created_by=created_by,
+        timezone=meta["tz_name"],
+        dry_run=dry_run,
+        notes=converted.notes,
+        warnings=converted.warnings,
     )
-
-
-def trades_import_rows(
-    *,
-    columns: Sequence[str] | None,
-    rows: Sequence[tuple[int, dict[str, str]]],
-    file_name: str,
-    file_hash: str,
-    tz_name: str = "UTC",
-    dry_run: bool = False,
-    file_format: str = "canonical",
-    created_by: Any = None,
-    options: dict | None = None,
-    run: JobRun | None = None,
-    batch: ImportBatch | None = None,
-) -> ImportResult:
-    """Validate canonical text rows, then write them in one transaction (or only count, on a dry run)."""
-    resource = TradeResource()
     if run is not None:
         run_mark_started(run_id=run.pk)
-        run_set_progress(run_id=run.pk, done=0, total=len(rows) * 2)
-    valid, errors = _validate_with_progress(resource, rows, tz_name=tz_name, columns=columns, run=run)
-    result = ImportResult(rows=len(rows), file_format=file_format, dry_run=dry_run)
-    if errors:
-        result.errors = errors
-        bad_lines = {e.line for e in errors}
-        result.raw_rows = {line: row for line, row in rows if line in bad_lines and len(result.raw_rows) < 200}
-        if not dry_run:
-            result.batch_id = _record_failed_batch(
-                batch=batch,
-                file_name=file_name,
-                file_hash=file_hash,
-                tz_name=tz_name,
-                file_format=file_format,
-                created_by=created_by,
-                options=options,
-                run=run,
-                errors=errors,
-                rows=len(rows),
-            )
-        return result
-    if dry_run:
-        counts = resource.plan_rows(valid)
-        result.created, result.updated, result.unchanged = counts.created, counts.updated, counts.unchanged
-        result.sample = counts.sample
-        return result
-
-    def progress(done: int) -> None:
-        if run is not None:
-            run_set_progress(run_id=run.pk, done=len(rows) + done)
-
+    validator = CanonicalValidator(tz_name=meta["tz_name"], columns=converted.columns)
+    writer = TradeWriter()
+    counts = WriteCounts()
+    errors: list[RowError] = []
     try:
-        with transaction.atomic():
-            if batch is None:
-                batch = ImportBatch.objects.create(
-                    file_name=file_name[:255],
-                    file_hash=file_hash,
-                    file_format=file_format,
-                    timezone=tz_name,
-                    created_by=_user(created_by),
-                    options=options or {},
-                    run=run,
-                    status=BatchStatus.RUNNING,
-                )
-            counts = resource.write_rows(valid, batch=batch, progress=progress)
-            batch.status = BatchStatus.COMPLETED
-            batch.rows = len(rows)
-            batch.created = counts.created
-            batch.updated = counts.updated
-            batch.unchanged = counts.unchanged
-            batch.error_count = 0
-            batch.errors = []
-            batch.file_format = file_format
-            batch.previous_values = counts.previous_values
-            batch.finished_at = timezone.now()
-            batch.save()
+        with nullcontext() if dry_run else transaction.atomic():
+            if not dry_run:
+                batch = _batch_running(batch, layout=layout, **meta)
+            for chunk in _chunks(converted.rows):
+                valid, chunk_errors = validator.validate(chunk)
+                result.rows += len(chunk)
+                if chunk_errors:
+                    if skip_invalid:
+                        result.skipped.extend(chunk_errors)
+                    else:
+                        errors.extend(chunk_errors)
+                        bad_lines = {e.line for e in chunk_errors}
+                        for line, row in chunk:
+                            if line in bad_lines and len(result.raw_rows) < MAX_RAW_ROWS:
+                                result.raw_rows[line] = row
+                if not errors:
+                    counts.add(writer.plan_rows(valid) if dry_run else writer.write_rows(valid, batch=batch))
+                if run is not None:
+                    run_set_progress(run_id=run.pk, done=result.rows * 2)
+            errors.extend(validator.finish())
+            if errors and not dry_run:
+                raise _Rejected
+            if not dry_run:
+                _batch_completed(batch, result=result, counts=counts, layout=layout)
+    except _Rejected:
+        pass
     except (IntegrityError, DatabaseError) as exc:
         # A concurrent import of the same trades, or the database refusing: nothing was written.
-        error = RowError(0, "database", f"the import was rolled back: {exc}")
-        result.errors = [error]
-        result.batch_id = _record_failed_batch(
-            batch=None
-            if batch is None or batch.pk is None or not ImportBatch.objects.filter(pk=batch.pk).exists()
-            else batch,
-            file_name=file_name,
-            file_hash=file_hash,
-            tz_name=tz_name,
-            file_format=file_format,
-            created_by=created_by,
-            options=options,
-            run=run,
-            errors=[error],
-            rows=len(rows),
-        )
+        errors = [RowError(0, "database", f"the import was rolled back: {exc}")]
+    except ImportFormatError as exc:  # found while reading, after some rows: nothing was written
+        errors = [*errors, *exc.errors]
+    if errors:
+        errors.sort(key=lambda e: e.line)
+        result.errors = errors[:MAX_STORED_ERRORS]
+        result.error_count = len(errors)
+        result.created = result.updated = result.unchanged = 0
+        if record:
+            keep = (
+                batch if batch is not None and batch.pk and ImportBatch.objects.filter(pk=batch.pk).exists() else None
+            )
+            result.batch_id = _record_failed_batch(
+                batch=keep,
+                file_format=layout,
+                errors=errors,
+                rows=result.rows,
+                notes=[*result.warnings, *result.notes],
+                skipped=result.skipped,
+                **meta,
+            )
         return result
     result.created, result.updated, result.unchanged = counts.created, counts.updated, counts.unchanged
     result.sample = counts.sample
-    result.batch_id = batch.pk
-    if run is not None:
-        run_finish(run_id=run.pk, result=result.as_json() | {"errors": []}, status=RunStatus.SUCCEEDED)
+    if not dry_run:
+        result.batch_id = batch.pk
+        if run is not None:
+            run_finish(run_id=run.pk, result=_run_summary(result), status=RunStatus.SUCCEEDED)
     return result
 
 
-def _validate_with_progress(resource, rows, *, tz_name, columns, run):
-    """Validate in slices so a background import shows progress while it reads a big file."""
-    if run is None or len(rows) <= PROGRESS_EVERY:
-        valid, errors = resource.validate_rows(rows, tz_name=tz_name, columns=columns)
-        if run is not None:
-            run_set_progress(run_id=run.pk, done=len(rows))
-        return valid, errors
-    # Header and duplicates are checked across slices by validating all at once, but reporting
-    # progress between slices: the duplicate check needs the whole file, so slices only time it.
-    valid_all: list[CanonicalTrade] = []
-    errors_all: list[RowError] = []
-    seen: dict[tuple[str, str], int] = {}
-    for start in range(0, len(rows), PROGRESS_EVERY):
-        part = rows[start : start + PROGRESS_EVERY]
-        valid, errors = resource.validate_rows(part, tz_name=tz_name, columns=columns)
-        if errors and errors[0].line <= 1 and errors[0].field != "file":
-            return [], errors  # header problem: one report is enough
-        errors_all.extend(e for e in errors if e.field != "file")
-        for trade in valid:
-            first = seen.get(trade.key)
-            if first is not None:
-                errors_all.append(
-                    RowError(
-                        trade.line,
-                        "external_id",
-                        f"duplicate trade '{trade.external_id}' for account '{trade.account}' "
-                        f"(already on line {first})",
-                    )
-                )
-                continue
-            seen[trade.key] = trade.line
-            valid_all.append(trade)
-        run_set_progress(run_id=run.pk, done=start + len(part))
-    errors_all.sort(key=lambda e: e.line)
-    return valid_all, errors_all
+def _run_summary(result: ImportResult) -> dict[str, Any]:
+    out = result.as_json()
+    for key in ("errors", "skipped", "notes", "warnings"):
+        out[key] = out[key][:50]  # the full lists live on the batch
+    return out
+
+
+def _stored(items: Sequence[RowError]) -> list[dict[str, object]]:
+    return [e.as_dict() for e in items[:MAX_STORED_ERRORS]]
+
+
+def _batch_running(batch, *, layout, file_name, file_hash, tz_name, created_by, options, run) -> ImportBatch:
+    if batch is not None:
+        return batch
+    return ImportBatch.objects.create(
+        file_name=file_name[:255],
+        file_hash=file_hash,
+        file_format=layout,
+        timezone=tz_name,
+        created_by=_user(created_by),
+        options=options or {},
+        run=run,
+        status=BatchStatus.RUNNING,
+    )
+
+
+def _batch_completed(batch: ImportBatch, *, result: ImportResult, counts: WriteCounts, layout: str) -> None:
+    batch.status = BatchStatus.COMPLETED
+    batch.rows = result.rows
+    batch.created = counts.created
+    batch.updated = counts.updated
+    batch.unchanged = counts.unchanged
+    batch.error_count = 0
+    batch.errors = []
+    batch.skipped = _stored(result.skipped)
+    batch.notes = _stored([*result.warnings, *result.notes])
+    batch.file_format = layout
+    batch.timezone = result.timezone
+    batch.previous_values = counts.previous_values
+    batch.finished_at = timezone.now()
+    batch.save()
 
 
 def _record_failed_batch(
@@ -361,16 +343,21 @@ def _record_failed_batch(
     run: JobRun | None,
     errors: Sequence[RowError],
     rows: int,
+    notes: Sequence[RowError] = (),
+    skipped: Sequence[RowError] = (),
 ) -> int:
     """Rejected files are batches too (FAILED, no trades), so the attempt and its reasons are visible."""
-    stored = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
+    stored = _stored(errors)
     values = {
         "status": BatchStatus.FAILED,
         "rows": rows,
         "error_count": len(errors),
         "errors": stored,
+        "notes": _stored(notes),
+        "skipped": _stored(skipped),
         "finished_at": timezone.now(),
         "file_format": file_format,
+        "timezone": tz_name,
     }
     if batch is not None:
         ImportBatch.objects.filter(pk=batch.pk).update(**values)
@@ -379,7 +366,6 @@ def _record_failed_batch(
         batch_id = ImportBatch.objects.create(
             file_name=file_name[:255],
             file_hash=file_hash,
-            timezone=tz_name,
             created_by=_user(created_by),
             options=options or {},
             run=run,
@@ -399,7 +385,7 @@ def trades_import_enqueue(
     *,
     data: bytes,
     file_name: str,
-    tz_name: str = "UTC",
+    tz_name: str | None = None,
     file_format: str = "auto",
     created_by: Any = None,
     rows_estimate: int = 0,
@@ -411,12 +397,13 @@ def trades_import_enqueue(
     Why: a 100k-row file takes seconds to validate and write; a web request must not hold it.
     The stored file is named by its hash so a retried task reads exactly the same bytes.
     """
+    tz_name = tz_name or default_timezone(file_format)
     resolve_timezone(tz_name)
-    file_hash = hashlib.sha256(data).hexdigest()
+    digest = file_hash(data)
     upload_dir = Path(settings.IMPORT_UPLOAD_DIR)
     upload_dir.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsx" if data[:4] == b"PK\x03\x04" else ".csv"
-    path = upload_dir / f"{file_hash}{suffix}"
+    path = upload_dir / f"{digest}{suffix}"
     if not path.exists():
         tmp = path.with_suffix(path.suffix + ".part")
         tmp.write_bytes(data)
@@ -430,7 +417,7 @@ def trades_import_enqueue(
         )
         batch = ImportBatch.objects.create(
             file_name=file_name[:255],
-            file_hash=file_hash,
+            file_hash=digest,
             file_format=file_format,
             timezone=tz_name,
             created_by=_user(created_by),
@@ -468,15 +455,17 @@ def trades_import_from_batch(*, batch_id: int) -> ImportResult | None:
         )
         return ImportResult(errors=[error])
     ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    options = {k: v for k, v in batch.options.items() if k not in {"upload_path", "skip_invalid"}}
     result = trades_import(
         source=path,
         file_name=batch.file_name,
         tz_name=batch.timezone,
         file_format=batch.file_format,
         created_by=batch.created_by,
-        options={k: v for k, v in batch.options.items() if k != "upload_path"} or None,
+        options=options or None,
         run=batch.run,
         batch=batch,
+        skip_invalid=bool(batch.options.get("skip_invalid")),
     )
     if result.ok:
         path.unlink(missing_ok=True)
@@ -542,9 +531,10 @@ def bars_import(*, source: bytes | BinaryIO | Path, file_name: str, tz_name: str
     try:
         resolve_timezone(tz_name)
         table = read_table(data, file_name=file_name)
+        rows = list(table.rows)
     except ImportFormatError as exc:
         return BarsImportResult(errors=exc.errors)
-    return bars_import_rows(columns=table.columns, rows=table.rows, tz_name=tz_name)
+    return bars_import_rows(columns=table.columns, rows=rows, tz_name=tz_name)
 
 
 def bars_import_rows(

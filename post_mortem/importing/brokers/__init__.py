@@ -1,12 +1,12 @@
 """Broker and platform exports: layout detection, parsing, FIFO pairing, futures multipliers.
 
 The public surface is the registry (detect_layout, parse_broker_text, unknown_layout_message),
-BrokerOptions / BrokerParse, and the pipeline bridge (convert_file_text, convert_to_canonical);
+BrokerOptions / BrokerParse, and the pipeline bridge (parse_with_context, table_to_text);
 everything returns canonical text rows for the one canonical validator.
 """
 
 from .base import BrokerIssue, BrokerOptions, BrokerParse
-from .convert import broker_notes, convert_file_text, convert_to_canonical
+from .convert import is_canonical_text, parse_with_context, table_to_text
 from .custom import LayoutSpec
 from .registry import LAYOUT_NAMES, detect_layout, parse_broker_text, unknown_layout_message
 
@@ -16,10 +16,10 @@ __all__ = [
     "BrokerOptions",
     "BrokerParse",
     "LayoutSpec",
-    "broker_notes",
-    "convert_file_text",
-    "convert_to_canonical",
     "detect_layout",
+    "is_canonical_text",
     "parse_broker_text",
+    "parse_with_context",
+    "table_to_text",
     "unknown_layout_message",
 ]

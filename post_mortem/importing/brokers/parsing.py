@@ -7,7 +7,6 @@ which column means what.
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import re
@@ -58,12 +57,13 @@ def csv_lines(text: str) -> Iterator[tuple[int, list[str]]]:
     Line numbers are the ones a person sees in an editor (1-based), which is what error messages
     must name; a quoted cell spanning lines still counts its lines.
     """
+    from ..readers import MAX_CELL_LINES, csv_records, unclosed_quote_error
+
     text = text.lstrip(BOM)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
-    for cells in reader:
+    for start, end, cells in csv_records(io.StringIO(text, newline="")):
+        if end - start > MAX_CELL_LINES and any(c.count("\n") > MAX_CELL_LINES for c in cells):
+            raise unclosed_quote_error(start)
         yield start, cells
-        start = reader.line_num + 1
 
 
 def find_header(

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from post_mortem.importing.brokers import broker_notes
 from post_mortem.services.imports import trades_import
 
 
@@ -26,7 +25,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path", type=Path)
-        parser.add_argument("--timezone", default="UTC", help="Zone naive times are read in (default UTC)")
+        parser.add_argument(
+            "--timezone",
+            default=None,
+            help="Zone naive times are read in (default: UTC for canonical files, DESK_TIMEZONE for broker layouts)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Validate and count, write nothing")
         parser.add_argument("--json", action="store_true", help="Print one JSON object as the last line")
         parser.add_argument(
@@ -54,19 +57,9 @@ class Command(BaseCommand):
             file_format=options["format"],
             options=_broker_options(options),
         )
-        notes = []
-        if result.ok and result.file_format != "canonical":
-            notes = broker_notes(
-                path.read_bytes(),
-                file_format=options["format"],
-                options=_broker_options(options),
-                tz_name=options["timezone"],
-            )
+        notes = result.notes
         if options["json"]:
-            payload = result.as_json()
-            if notes:  # broker files: fills left out (still open, opened before the file, repeated ids)
-                payload["notes"] = [{"line": n.line, "field": n.field, "message": n.message} for n in notes]
-            self.stdout.write(json.dumps(payload, ensure_ascii=False))
+            self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
         else:
             verb = "Would import" if result.dry_run else "Imported"
             self.stdout.write(
@@ -78,6 +71,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"line {error.line}, {error.field}: {error.message}")
             for note in notes:
                 self.stderr.write(f"line {note.line}, left out: {note.message}")
+            for warning in result.warnings:
+                self.stderr.write(f"line {warning.line}, {warning.field}: {warning.message}")
         if result.errors:
             if not options["json"]:
                 self.stderr.write(f"{len(result.errors)} error(s): nothing was imported.")
