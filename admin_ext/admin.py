@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     dashboard,
     feedback,
     imports,
+    logins,
     patterns,
     runs,
     tasks_queue,

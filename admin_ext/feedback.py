@@ -31,6 +31,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
 from post_mortem.models import (
     AssessmentStatus,
@@ -183,6 +184,20 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
     @action(description="Measure impact now", icon="monitoring", permissions=["measure"])
     def measure_impact_now(self, request: HttpRequest) -> HttpResponse:
         """Queue a measurement of every implemented recommendation (the daily schedule, on demand)."""
+        changelist = reverse("admin:post_mortem_recommendation_changelist")
+        if not confirmed(request):
+            implemented = Recommendation.objects.filter(implementation_status=ImplementationStatus.IMPLEMENTED).count()
+            return confirm_page(
+                self,
+                request,
+                title="Measure impact now?",
+                lines=[
+                    f"Queues a background run that measures the {implemented} implemented recommendation(s).",
+                    "Each measurement adds an impact assessment; earlier assessments are kept.",
+                ],
+                button="Yes, measure impact",
+                cancel_url=changelist,
+            )
         run = impact_run_start(user=request.user)
         url = reverse("admin:post_mortem_jobrun_change", args=[run.pk])
         self.message_user(
@@ -192,7 +207,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
             ),
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(reverse("admin:post_mortem_recommendation_changelist"))
+        return HttpResponseRedirect(changelist)
 
     @action(description="Set status", icon="task_alt", permissions=["change"])
     def row_set_status(self, request: HttpRequest, object_id: int) -> HttpResponse:

@@ -23,6 +23,7 @@ from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminSingleDateWidget
 
+from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
 from post_mortem.mining.miner import DEFAULT_MIN_TRADES
 from post_mortem.models import AnalysisPattern, ImprovementPlan, Trade
@@ -387,6 +388,19 @@ class ImprovementPlanAdmin(ModelAdmin):
 
     @action(description="Build improvement plan", icon="checklist", permissions=["build"])
     def build_plan(self, request: HttpRequest) -> HttpResponse:
+        """Confirmation page on GET; the run is queued only by its POST."""
+        if not confirmed(request):
+            return confirm_page(
+                self,
+                request,
+                title="Build an improvement plan?",
+                lines=[
+                    "Queues a background run that builds a new plan from the latest mined patterns.",
+                    "Earlier plans and their recommendations are kept.",
+                ],
+                button="Yes, build the plan",
+                cancel_url=reverse("admin:post_mortem_improvementplan_changelist"),
+            )
         try:
             run = plan_run_start(created_by=request.user)
         except ValidationError as exc:

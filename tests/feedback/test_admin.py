@@ -177,8 +177,12 @@ def test_measure_impact_now_action_runs_and_needs_permission(
     RecommendationFactory(implementation_status="IMPLEMENTED", implementation_date=dt.date(2026, 8, 1))
     url = reverse("admin:post_mortem_recommendation_measure_impact_now")
     assert auditor_client.get(url).status_code == 403
+    assert auditor_client.post(url, {"confirm": "yes"}).status_code == 403
+    confirm = ops_client.get(url)  # a GET only asks
+    assert confirm.status_code == 200 and 'id="confirm-action-form"' in confirm.content.decode()
+    assert not JobRun.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        r = ops_client.get(url)
+        r = ops_client.post(url, {"confirm": "yes"})
     assert r.status_code == 302
     run = JobRun.objects.get(kind="IMPACT")  # django-q2 runs in sync mode in tests
     assert run.status == "SUCCEEDED" and run.created_by.username == "opsy"

@@ -71,8 +71,12 @@ def test_auditor_cannot_mine_or_build(auditor_client, mined):
 def test_build_plan_action_and_plan_document(ops_client, mined, django_capture_on_commit_callbacks):
     list_url = reverse("admin:post_mortem_improvementplan_changelist")
     assert "Build improvement plan" in ops_client.get(list_url).content.decode()
+    build_url = reverse("admin:post_mortem_improvementplan_build_plan")
+    confirm = ops_client.get(build_url)  # a GET only asks
+    assert confirm.status_code == 200 and 'id="confirm-action-form"' in confirm.content.decode()
+    assert not ImprovementPlan.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = ops_client.get(reverse("admin:post_mortem_improvementplan_build_plan"))
+        response = ops_client.post(build_url, {"confirm": "yes"})
     assert response.status_code == 302
     plan = ImprovementPlan.objects.get()
     html = ops_client.get(reverse("admin:post_mortem_improvementplan_change", args=[plan.pk])).content.decode()

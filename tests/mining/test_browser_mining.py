@@ -39,6 +39,9 @@ def test_mine_open_pattern_build_plan(admin_page, live_server, tmp_path):  # noq
 
     p.goto(f"{live_server.url}/admin/post_mortem/improvementplan/")
     p.get_by_role("link", name="Build improvement plan").click()
+    p.wait_for_url("**/improvementplan/build_plan/")
+    assert not ImprovementPlan.objects.exists()  # the link only opens the confirmation page
+    p.locator("form#confirm-action-form button[type=submit]").click()
     p.wait_for_url("**/jobrun/*/change/")
     plan = ImprovementPlan.objects.get()
     p.goto(f"{live_server.url}/admin/post_mortem/improvementplan/{plan.pk}/change/")
