@@ -36,6 +36,7 @@ from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from admin_ext.analyses import AnalyzeTradesMixin
+from admin_ext.exports import SafeExportMixin
 from admin_ext.filters import ExactTextFilter
 from admin_ext.paginators import EstimatedCountPaginator
 from post_mortem.importing.readers import count_data_rows
@@ -158,7 +159,7 @@ class PageOrderRangeNumericFilter(RangeNumericFilter):
 
 
 @admin.register(Trade)
-class TradeAdmin(AnalyzeTradesMixin, ImportExportModelAdmin, ModelAdmin):
+class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, ModelAdmin):
     resource_classes = [TradeResource]
     import_form_class = TradeImportForm
     confirm_form_class = TradeConfirmImportForm
@@ -324,7 +325,7 @@ class TradeAdmin(AnalyzeTradesMixin, ImportExportModelAdmin, ModelAdmin):
 
 
 @admin.register(MarketBar)
-class MarketBarAdmin(ImportExportModelAdmin, ModelAdmin):
+class MarketBarAdmin(SafeExportMixin, ImportExportModelAdmin, ModelAdmin):
     resource_classes = [MarketBarResource]
     import_form_class = ImportForm
     export_form_class = ExportForm
