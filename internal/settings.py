@@ -240,6 +240,8 @@ ANTHROPIC_API_KEY = os.environ.get("ANTHROPIC_API_KEY", "")
 # claude-sonnet-4-5 is on the SDK 2.14 deprecation list (anthropic/_data/deprecated_models.py).
 POST_MORTEM_MODEL = os.environ.get("POST_MORTEM_MODEL", "claude-sonnet-5-5")
 POST_MORTEM_ENGINE = os.environ.get("POST_MORTEM_ENGINE", "claude" if ANTHROPIC_API_KEY else "rules")
+# Trade notes longer than this are cut before they are sent to Claude (the post-mortem says so).
+CLAUDE_NOTES_MAX_CHARS = int(os.environ.get("CLAUDE_NOTES_MAX_CHARS", "2000"))
 # Ask the desk: rounds of tool calls per question, the whole conversation's time limit, and the
 # trade count under which a result is flagged "too few to conclude".
 ASK_MAX_TOOL_ROUNDS = int(os.environ.get("ASK_MAX_TOOL_ROUNDS", "6"))

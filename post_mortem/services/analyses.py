@@ -542,6 +542,7 @@ def analysis_batches_collect() -> int:
                 continue
             ids = [int(t) for t in chunk.payload]
             facts = analysis_facts_for(trade_ids=ids)
+            notes = trade_notes_for(trade_ids=ids)
             results: dict[int, dict[str, Any]] = {}
             failures: list[dict[str, Any]] = []
             seen: set[int] = set()
@@ -553,7 +554,9 @@ def analysis_batches_collect() -> int:
                     failures.append({"ref": tid, "reason": reason})
                     continue
                 try:
-                    results[tid] = result_from_reply(facts[tid], reply).model_dump()
+                    results[tid] = result_from_reply(
+                        facts[tid], reply, notes_chars=len(notes.get(tid, ""))
+                    ).model_dump()
                 except EngineFailure as exc:
                     failures.append({"ref": tid, "reason": exc.reason})
             failures += [{"ref": t, "reason": "No result in the batch."} for t in ids if t not in seen]

@@ -209,3 +209,33 @@ def test_claude_chunks_are_capped_to_stay_inside_the_task_timeout(loopback):
     trades = [TradeFactory() for _ in range(CLAUDE_MAX_CHUNK + 5)]
     run = analysis_run_start(trade_ids=[t.pk for t in trades], engine="claude", chunk_size=500)
     assert run.chunks.count() == 2 and run.params["chunk_size"] == CLAUDE_MAX_CHUNK
+
+
+@pytest.mark.django_db
+def test_long_notes_are_cut_before_sending_and_the_post_mortem_says_so(loopback, loser, settings):
+    settings.CLAUDE_NOTES_MAX_CHARS = 500
+    loser.notes = "pasted chat log line\n" * 2000  # 42,000 characters
+    loser.save()
+    loopback.reply(200, message(good_reply()))
+    run = analysis_run_sync(trade_ids=[loser.pk], engine="claude")
+    assert run.succeeded == 1
+
+    payload = json.loads(_sent(loopback).body["messages"][0]["content"].split("\n\n", 1)[1])
+    assert len(payload["trade_notes_quoted"]) <= 500 + len(" [...]")
+    assert payload["trade_notes_quoted"].endswith(" [...]")
+    assert payload["trade_notes_total_chars"] == 42_000
+    observations = TradeAnalysis.objects.get(trade=loser).analysis_data["performance_analysis"]["observations"]
+    assert observations[0] == (
+        "The trader's notes were cut to their first 500 of 42,000 characters before they were sent to Claude; "
+        "the rest was not read."
+    )
+
+
+@pytest.mark.django_db
+def test_short_notes_are_sent_whole_and_not_flagged(loopback, loser):
+    loopback.reply(200, message(good_reply()))
+    analysis_run_sync(trade_ids=[loser.pk], engine="claude")
+    payload = json.loads(_sent(loopback).body["messages"][0]["content"].split("\n\n", 1)[1])
+    assert "trade_notes_total_chars" not in payload
+    observations = TradeAnalysis.objects.get(trade=loser).analysis_data["performance_analysis"]["observations"]
+    assert not any("were cut" in o for o in observations)
