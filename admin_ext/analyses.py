@@ -28,6 +28,7 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeNumericFilt
 from unfold.decorators import action, display
 
 from admin_ext.filters import ExactTextFilter
+from post_mortem.engines.rules import VERDICT_LABELS
 from post_mortem.engines.vocabulary import FACTOR_BY_CODE, FACTORS
 from post_mortem.llm import claude as llm
 from post_mortem.models import ImplementationStatus, Recommendation, TradeAnalysis
@@ -260,7 +261,9 @@ class TradeAnalysisAdmin(ModelAdmin):
                     "metrics": [(k, v) for k, v in (section.get("metrics") or {}).items()],
                 }
             )
-        chart = price_chart_for(trade=analysis.trade)
+        facts = analysis.facts or {}
+        # Draw bars only when the post-mortem used them (they agree with the fills).
+        chart = price_chart_for(trade=analysis.trade) if facts.get("has_bars") else None
         chart_json = ""
         if chart:
             n = len(chart["labels"])
@@ -294,6 +297,8 @@ class TradeAnalysisAdmin(ModelAdmin):
             "other_recommendations": [r for r in recs.values() if r.type_code not in shown],
             "factors": [FACTOR_BY_CODE.get(c) for c in analysis.primary_factors if c in FACTOR_BY_CODE],
             "chart_json": chart_json,
+            "bars_note": facts.get("bars_note") or ("" if chart else "No market bars were used for this trade."),
+            "verdict_label": VERDICT_LABELS.get(data.get("performance_analysis", {}).get("verdict", ""), ""),
             "status_choices": ImplementationStatus.choices,
             "can_set_status": can_set_status,
             "can_analyze": can_analyze(request),

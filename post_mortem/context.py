@@ -155,6 +155,7 @@ class ContextFrame:
     after_loss: np.ndarray  # bool: entered within after_loss_minutes of a losing exit
     trade_of_day: np.ndarray  # 1-based, per account and desk-local day
     entry_hour: np.ndarray  # desk-local hour 0-23
+    entry_minute: np.ndarray  # desk-local minute of the hour 0-59
     weekday: np.ndarray  # desk-local, Monday = 0
 
 
@@ -255,17 +256,29 @@ def local_hour_and_weekday(epoch_seconds: np.ndarray, tz_name: str) -> tuple[np.
     if len(epoch_seconds) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    tz = ZoneInfo(tz_name)
+    local = epoch_seconds + _utc_offsets(epoch_seconds, ZoneInfo(tz_name))
+    local_day = np.floor(local / 86400).astype(np.int64)
+    hour = np.floor((local - local_day * 86400) / 3600).astype(np.int64)
+    weekday = (local_day + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
+    return hour, weekday, local_day
+
+
+def _utc_offsets(epoch_seconds: np.ndarray, tz: ZoneInfo) -> np.ndarray:
+    """The zone's UTC offset (seconds) at each time, looked up once per distinct UTC hour."""
     hours = np.floor(epoch_seconds / 3600).astype(np.int64)
     unique_hours, inverse = np.unique(hours, return_inverse=True)
     offsets = np.array(
         [datetime.fromtimestamp(int(h) * 3600, tz=UTC).astimezone(tz).utcoffset().total_seconds() for h in unique_hours]
     )
-    local = epoch_seconds + offsets[inverse]
-    local_day = np.floor(local / 86400).astype(np.int64)
-    hour = np.floor((local - local_day * 86400) / 3600).astype(np.int64)
-    weekday = (local_day + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
-    return hour, weekday, local_day
+    return offsets[inverse]
+
+
+def local_minute(epoch_seconds: np.ndarray, tz_name: str) -> np.ndarray:
+    """Desk-local minute of the hour (0-59), right for zones with half-hour offsets too."""
+    if len(epoch_seconds) == 0:
+        return np.zeros(0, dtype=np.int64)
+    local = epoch_seconds + _utc_offsets(epoch_seconds, ZoneInfo(tz_name))
+    return np.floor(np.mod(local, 3600) / 60).astype(np.int64)
 
 
 def compute_context(frame: TradeFrame, *, desk_tz: str, after_loss_minutes: float = 30) -> ContextFrame:
@@ -310,5 +323,6 @@ def compute_context(frame: TradeFrame, *, desk_tz: str, after_loss_minutes: floa
         after_loss=after_loss,
         trade_of_day=trade_of_day,
         entry_hour=hour,
+        entry_minute=local_minute(frame.entry_ts, desk_tz),
         weekday=weekday,
     )

@@ -193,6 +193,8 @@ def result_from_reply(facts: dict[str, Any], reply: llm.StructuredReply, *, note
             }
         )
     data["improvement_opportunities"] = opportunities
+    # The verdict follows the factors computed from the facts, so it never contradicts them.
+    data["performance_analysis"]["verdict"] = computed["performance_analysis"]["verdict"]
     try:
         return AnalysisResult.model_validate(
             {

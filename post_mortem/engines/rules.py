@@ -9,6 +9,12 @@ Success score (0-100) = 0.6 x process + 0.4 x outcome, where
 - outcome maps R linearly, 50 + 25 x R clipped to 0..100 (-2R -> 0, 0R -> 50, +2R -> 100);
   without R (no stop) it is 65 for a net winner and 35 for a loser.
 A well-executed losing trade therefore outscores a lucky, undisciplined winner.
+
+The verdict reads "good process" only when no weakness was found, so it can never say "the plan was
+followed" next to "oversized". Every expected impact (R) is bounded by what this trade could have
+made or saved (``impact_cap_r``): avoiding or shrinking a trade saves at most its own loss, a better
+exit gains at most the rest of the favourable move the bars show. An impact beyond ``MAX_PLAUSIBLE_R``
+is a data problem (a mistyped stop, bars of another market): it is reported, never offered as advice.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from .vocabulary import (
     HELD_LOSER_RATIO,
     HIGH_VOLATILITY_RATIO,
     LEFT_ON_TABLE_R,
+    MAX_PLAUSIBLE_R,
     OVERSIZED_RATIO,
     OVERTRADING_NTH,
     POOR_RR,
@@ -91,6 +98,14 @@ def _r(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.2f}R"
 
 
+def _clock(f: dict[str, Any]) -> str:
+    """Desk-local HH:MM of the entry."""
+    hour, minute = f.get("entry_hour"), f.get("entry_minute")
+    if hour is None:
+        return "n/a"
+    return f"{hour:02d}:{minute:02d}" if minute is not None else f"{hour:02d}h"
+
+
 def _known(value: Any) -> bool:
     return value is not None
 
@@ -154,8 +169,65 @@ def _segment_gap(f: dict[str, Any], prefix: str) -> tuple[float | None, dict[str
     return (gap if gap > 0 else None), evidence
 
 
+# What kind of gain each weakness's expected impact is (see ``impact_cap_r``).
+AVOIDANCE_CODES = frozenset(
+    {"oversized", "after_loss_reentry", "loss_streak_tilt", "overtrading", "weak_setup", "stop_not_honoured"}
+)
+EXIT_CODES = frozenset({"early_exit", "gave_back_winner"})
+
+
+def impact_cap_r(f: dict[str, Any], code: str) -> float | None:
+    """The most this trade could have made or saved by fixing ``code`` (R); None = no bound known.
+
+    Avoiding, shrinking or stopping out a trade earlier saves at most its loss (nothing on a winner);
+    a better exit gains at most the favourable move the (consistent) bars show beyond the exit, or
+    the move within ``AFTER_EXIT_BARS`` after it.
+    """
+    r = f.get("r_multiple")
+    if r is None:
+        return None
+    if code in AVOIDANCE_CODES:
+        return max(0.0, -r)
+    if code in EXIT_CODES:
+        candidates = [v for v in (f.get("mfe_r"), (f.get("left_on_table_r") or 0) + r) if v is not None]
+        return max(0.0, max(candidates) - r) if candidates else None
+    return None
+
+
+def _bounded(f: dict[str, Any], opp: dict[str, Any]) -> dict[str, Any]:
+    """Clip an opportunity's expected R to what the trade allows; refuse implausible magnitudes."""
+    impact_r = opp["expected_impact_r"]
+    if impact_r is None:
+        return opp
+    r = f.get("r_multiple")
+    if impact_r > MAX_PLAUSIBLE_R or (r is not None and abs(r) > MAX_PLAUSIBLE_R):
+        opp["expected_impact_r"] = None
+        opp["expected_impact"] = (
+            f"Not estimated: R of {_r(r)} or an estimate of {impact_r:.2f}R is beyond ±{MAX_PLAUSIBLE_R:g}R, "
+            "a data problem (see the performance section), not advice."
+        )
+        return opp
+    cap = impact_cap_r(f, opp["type_code"])
+    if cap is not None and impact_r > cap:
+        opp["expected_impact_r"] = round(cap, 3)
+        if cap == 0:
+            opp["expected_impact"] = (
+                f"{opp['expected_impact']} This trade made {_r(r)}, so fixing it would have saved nothing here."
+            )[:500]
+        else:
+            opp["expected_impact"] = (
+                f"{opp['expected_impact']} On this trade at most {cap:.2f}R (what it lost or could still have made)."
+            )[:500]
+    return opp
+
+
 def _opportunity(f: dict[str, Any], code: str) -> dict[str, Any]:
-    """One improvement opportunity, its expected impact computed from the facts (never invented)."""
+    """One improvement opportunity, its expected impact computed from the facts and bounded by them."""
+    return _bounded(f, _raw_opportunity(f, code))
+
+
+def _raw_opportunity(f: dict[str, Any], code: str) -> dict[str, Any]:
+    """The opportunity's text and expected impact from the facts (never invented), before bounds."""
     r = f.get("r_multiple")
     impact_r: float | None = None
     evidence: dict[str, Any] = {"r_multiple": r}
@@ -305,9 +377,10 @@ def success_score(f: dict[str, Any], codes: list[str]) -> tuple[int, int, float]
     return round(PROCESS_WEIGHT * process + (1 - PROCESS_WEIGHT) * outcome), process, outcome
 
 
-def _verdict(process: int, f: dict[str, Any]) -> str:
+def _verdict(codes: list[str], f: dict[str, Any]) -> str:
+    """Good process = no weakness found, so the verdict agrees with the factors listed beside it."""
     won = (f.get("net_pnl") or 0) > 0
-    if process >= 70:
+    if not any(FACTOR_BY_CODE[c].polarity == "negative" for c in codes):
         return "good_trade" if won else "good_process_bad_outcome"
     return "bad_process_good_outcome" if won else "bad_trade"
 
@@ -317,6 +390,14 @@ VERDICT_TEXT = {
     "good_process_bad_outcome": "A well-executed loser: the process was sound; the loss is the cost of the edge.",
     "bad_process_good_outcome": "A winner despite the process: the result hides mistakes that cost money over time.",
     "bad_trade": "A poorly executed loser: the mistakes below made it worse than the plan allowed.",
+}
+# The verdict as a person reads it (the report's badge); the code stays in analysis_data.
+VERDICT_LABELS = {
+    "good_trade": "Good trade",
+    "good_process_bad_outcome": "Good process, bad outcome",
+    "bad_process_good_outcome": "Bad process, good outcome",
+    "bad_trade": "Bad trade",
+    "neutral": "Neutral",
 }
 
 
@@ -331,12 +412,13 @@ def _section(f: dict[str, Any], name: str, assessment: str, observations: list[s
 def build_sections(f: dict[str, Any], codes: list[str], process: int, score: int) -> dict[str, Any]:
     """The narrative sections, each quoting its numbers."""
     r = f.get("r_multiple")
-    verdict = _verdict(process, f)
+    verdict = _verdict(codes, f)
     weak = [FACTOR_BY_CODE[c].title for c in codes if FACTOR_BY_CODE[c].polarity == "negative"]
     strong = [FACTOR_BY_CODE[c].title for c in codes if FACTOR_BY_CODE[c].polarity == "positive"]
     perf_obs = [f"Net P&L {f.get('net_pnl'):+,.2f} ({_r(r)}) over {f.get('holding_minutes'):.0f} minutes."]
     if f.get("account_expectancy_r") is not None:
         perf_obs.append(f"The account's prior expectancy is {_r(f['account_expectancy_r'])} per trade.")
+    perf_obs += [f"Data problem: {p}" for p in f.get("data_problems") or []]
     if strong:
         perf_obs.append("Strengths: " + ", ".join(strong) + ".")
     if weak:
@@ -372,7 +454,9 @@ def build_sections(f: dict[str, Any], codes: list[str], process: int, score: int
                 f"Price moved a further {f['left_on_table_usd']:,.2f} in the trade's favour after the exit."
             )
     else:
-        exit_obs.append("No market bars cover this trade: MAE/MFE and exit efficiency are unavailable.")
+        exit_obs.append(
+            f.get("bars_note") or "No market bars cover this trade: MAE/MFE and exit efficiency are unavailable."
+        )
     if f.get("target_reached") is not None:
         exit_obs.append("The target was reached." if f["target_reached"] else "The target was not reached.")
     exit_assessment = next(
@@ -400,7 +484,7 @@ def build_sections(f: dict[str, Any], codes: list[str], process: int, score: int
         "; ".join(FACTOR_BY_CODE[c].title for c in risk_codes) + "." if risk_codes else "Risk within the plan."
     )
 
-    market_obs = [f"Entered {f.get('weekday')} at {f.get('entry_hour')}:00 desk time."]
+    market_obs = [f"Entered {f.get('weekday')} at {_clock(f)} desk time."]
     if f.get("atr_ratio") is not None:
         market_obs.append(
             f"ATR {f.get('atr_pct_of_price')}% of price, {f['atr_ratio']:.2f}x its trailing average at entry."

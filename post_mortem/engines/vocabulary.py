@@ -30,6 +30,9 @@ WEAK_SETUP_R = -0.25  # the setup's prior expectancy on the account at or below 
 WEAK_SETUP_MIN_TRADES = 20  # ... over at least 20 prior trades
 HIGH_VOLATILITY_RATIO = 1.5  # ATR at entry >= 1.5x its trailing 200-bar average
 GOOD_EXIT_EFFICIENCY = 0.7
+# An R-multiple (or an expected impact in R) beyond this is a data problem (a mistyped stop, bars of
+# another market), never advice: such numbers are reported as data problems, not opportunities.
+MAX_PLAUSIBLE_R = 20.0
 
 
 @dataclass(frozen=True, slots=True)

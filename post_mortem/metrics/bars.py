@@ -4,6 +4,18 @@ All vectorised per symbol: bar indexes of each trade's entry and exit come from 
 ``searchsorted``, and range highs/lows from ``ufunc.reduceat`` over (start, end) index pairs, so
 there is no Python loop over trades. A bar's timestamp is its open time; the bar containing the
 entry is included (its high/low may precede the fill by up to one bar: the usual bar-data caveat).
+
+Bars count for a trade only when they can be its market. A symbol's bars may come from another
+venue, be split- or dividend-adjusted, belong to another instrument under the same ticker, or carry
+a bad tick; MAE/MFE computed from such bars are fiction (a +2,000R "favourable move"). So:
+
+- the entry price must lie inside the low-high of the bars around the entry (the entry bar and one
+  bar either side), widened by ``FILL_TOLERANCE`` (0.2% of the price, at least one cent), and the
+  exit price likewise around the exit;
+- no bar during the trade may reach further than ``MAX_EXCURSION`` (50%) from the entry price
+  (a bad tick, or a series in other units).
+
+A trade that fails either check gets ``bar_status`` saying why and no bar-based number at all.
 """
 
 from __future__ import annotations
@@ -18,6 +30,18 @@ AFTER_EXIT_BARS = 12
 TREND_BARS = 20
 ATR_BARS = 14
 ATR_BASELINE_BARS = 200
+FILL_TOLERANCE = 0.002  # a fill may sit 0.2% of its price outside the bars' range (feeds differ)
+MIN_FILL_TOLERANCE = 0.01  # ... and at least one cent
+MAX_EXCURSION = 0.5  # a bar during the trade 50%+ away from the entry price is a data problem
+FILL_WINDOW_BARS = 1  # bars either side of the fill's bar whose range the fill may fall in
+
+# Why bars were not used for a trade (``bar_status``; "used" when they were).
+BAR_STATUS_USED = "used"
+BAR_STATUS_NONE = "no_bars"  # the symbol has no bars at all
+BAR_STATUS_NOT_COVERED = "not_covered"  # the symbol's bars do not cover the trade's times
+BAR_STATUS_ENTRY_OUTSIDE = "entry_outside_bars"  # entry price outside the bars' range at entry
+BAR_STATUS_EXIT_OUTSIDE = "exit_outside_bars"  # exit price outside the bars' range at exit
+BAR_STATUS_OUTLIER = "bar_outlier"  # a bar during the trade is implausibly far from the fills
 
 
 @dataclass(slots=True)
@@ -38,7 +62,12 @@ class BarSeries:
 class BarMetrics:
     """Per trade; NaN when the trade's symbol has no bars covering it."""
 
-    has_bars: np.ndarray  # bool
+    has_bars: np.ndarray  # bool: the bars are consistent with the fills and were used
+    bar_status: np.ndarray  # object: one of the BAR_STATUS_* codes
+    entry_bar_low: np.ndarray  # the bars' range around the entry (also when inconsistent, for the note)
+    entry_bar_high: np.ndarray
+    exit_bar_low: np.ndarray
+    exit_bar_high: np.ndarray
     mfe_price: np.ndarray
     mae_price: np.ndarray
     mfe_usd: np.ndarray
@@ -57,6 +86,7 @@ class BarMetrics:
 def _empty(n: int) -> BarMetrics:
     values = {f.name: np.full(n, np.nan) for f in fields(BarMetrics)}
     values["has_bars"] = np.zeros(n, dtype=bool)
+    values["bar_status"] = np.full(n, BAR_STATUS_NONE, dtype=object)
     return BarMetrics(**values)
 
 
@@ -84,8 +114,66 @@ def _atr(series: BarSeries) -> np.ndarray:
     return atr
 
 
+def fill_tolerance(price: np.ndarray) -> np.ndarray:
+    """How far outside the bars' low-high a fill may be and still count as inside."""
+    return np.maximum(np.abs(price) * FILL_TOLERANCE, MIN_FILL_TOLERANCE)
+
+
+def _consistent(
+    frame: TradeFrame,
+    series: BarSeries,
+    out: BarMetrics,
+    members: np.ndarray,
+    i_entry: np.ndarray,
+    i_exit: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep the trades whose fills lie inside the bars around them; record why the others fail."""
+    last = len(series) - 1
+    entry = frame.entry_price[members]
+    exit_ = frame.exit_price[members]
+    e_lo = _range_reduce(
+        np.minimum,
+        series.low,
+        np.maximum(i_entry - FILL_WINDOW_BARS, 0),
+        np.minimum(i_entry + FILL_WINDOW_BARS, last) + 1,
+    )
+    e_hi = _range_reduce(
+        np.maximum,
+        series.high,
+        np.maximum(i_entry - FILL_WINDOW_BARS, 0),
+        np.minimum(i_entry + FILL_WINDOW_BARS, last) + 1,
+    )
+    x_lo = _range_reduce(
+        np.minimum,
+        series.low,
+        np.maximum(i_exit - FILL_WINDOW_BARS, 0),
+        np.minimum(i_exit + FILL_WINDOW_BARS, last) + 1,
+    )
+    x_hi = _range_reduce(np.maximum, series.high, np.maximum(i_exit - FILL_WINDOW_BARS, 0),
+                         np.minimum(i_exit + FILL_WINDOW_BARS, last) + 1)  # fmt: skip
+    out.entry_bar_low[members], out.entry_bar_high[members] = e_lo, e_hi
+    out.exit_bar_low[members], out.exit_bar_high[members] = x_lo, x_hi
+    tol_e, tol_x = fill_tolerance(entry), fill_tolerance(exit_)
+    entry_ok = (entry >= e_lo - tol_e) & (entry <= e_hi + tol_e)
+    exit_ok = (exit_ >= x_lo - tol_x) & (exit_ <= x_hi + tol_x)
+    hi = _range_reduce(np.maximum, series.high, i_entry, i_exit + 1)
+    lo = _range_reduce(np.minimum, series.low, i_entry, i_exit + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        excursion = np.fmax(hi - entry, entry - lo) / np.abs(entry)
+    sane = ~(excursion > MAX_EXCURSION)
+    out.bar_status[members[~sane]] = BAR_STATUS_OUTLIER
+    out.bar_status[members[~exit_ok]] = BAR_STATUS_EXIT_OUTSIDE
+    out.bar_status[members[~entry_ok]] = BAR_STATUS_ENTRY_OUTSIDE
+    keep = entry_ok & exit_ok & sane
+    return members[keep], i_entry[keep], i_exit[keep]
+
+
 def compute_bar_metrics(frame: TradeFrame, bars: dict[str, BarSeries], direction: np.ndarray) -> BarMetrics:
-    """Metrics for every trade whose symbol has bars; the rest stay NaN (``has_bars`` False)."""
+    """Metrics for every trade whose bars are consistent with its fills; the rest stay NaN.
+
+    ``bar_status`` tells each trade's story: used, or why not (no bars, not covering the trade,
+    a fill outside the bars' range, an implausible bar during the trade).
+    """
     n = len(frame)
     out = _empty(n)
     risk_per_unit = np.abs(frame.entry_price - frame.stop_price)
@@ -102,7 +190,11 @@ def compute_bar_metrics(frame: TradeFrame, bars: dict[str, BarSeries], direction
         i_exit = np.searchsorted(series.ts, exit_ts, side="right") - 1
         covered = (i_entry >= 0) & (i_exit >= i_entry) & (entry_ts - series.ts[np.maximum(i_entry, 0)] <= 2 * spacing)
         covered &= exit_ts - series.ts[np.maximum(i_exit, 0)] <= 2 * spacing
+        out.bar_status[members[~covered]] = BAR_STATUS_NOT_COVERED
         members, i_entry, i_exit = members[covered], i_entry[covered], i_exit[covered]
+        if len(members) == 0:
+            continue
+        members, i_entry, i_exit = _consistent(frame, series, out, members, i_entry, i_exit)
         if len(members) == 0:
             continue
         d = direction[members]
@@ -124,6 +216,7 @@ def compute_bar_metrics(frame: TradeFrame, bars: dict[str, BarSeries], direction
             out.mfe_r[members] = np.where(risk > 0, mfe_move / risk, np.nan)
             out.mae_r[members] = np.where(risk > 0, mae_move / risk, np.nan)
         out.has_bars[members] = True
+        out.bar_status[members] = BAR_STATUS_USED
         out.mfe_price[members] = mfe_price
         out.mae_price[members] = mae_price
         out.mfe_usd[members] = mfe_move * units
@@ -135,6 +228,7 @@ def compute_bar_metrics(frame: TradeFrame, bars: dict[str, BarSeries], direction
         after_lo = _range_reduce(np.minimum, series.low, after_start, after_end)
         further = np.where(d > 0, after_hi - exit_, exit_ - after_lo)
         further = np.where(np.isnan(further), np.nan, np.maximum(further, 0.0))
+        further = np.where(further > MAX_EXCURSION * np.abs(exit_), np.nan, further)  # a bad tick after the exit
         out.left_on_table_usd[members] = further * units
         with np.errstate(invalid="ignore", divide="ignore"):
             out.left_on_table_r[members] = np.where(risk > 0, further / risk, np.nan)

@@ -13,8 +13,20 @@ from typing import Any
 import numpy as np
 
 from ..context import ContextFrame, TradeFrame, _group_codes
-from ..engines.vocabulary import OVERSIZED_RATIO, OVERTRADING_NTH, TILT_STREAK
-from .bars import BarMetrics, BarSeries, compute_bar_metrics
+from ..engines.vocabulary import MAX_PLAUSIBLE_R, OVERSIZED_RATIO, OVERTRADING_NTH, TILT_STREAK
+from .bars import (
+    BAR_STATUS_ENTRY_OUTSIDE,
+    BAR_STATUS_EXIT_OUTSIDE,
+    BAR_STATUS_NONE,
+    BAR_STATUS_NOT_COVERED,
+    BAR_STATUS_OUTLIER,
+    BAR_STATUS_USED,
+    FILL_TOLERANCE,
+    MAX_EXCURSION,
+    BarMetrics,
+    BarSeries,
+    compute_bar_metrics,
+)
 from .trade import compute_trade_metrics, prior_segment_mean_r
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -32,6 +44,54 @@ def _flag(values: np.ndarray) -> list[bool | None]:
 
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _price(value: float) -> str:
+    return f"{value:,.4f}".rstrip("0").rstrip(".") if value == value else "n/a"
+
+
+def bars_note(fact: dict[str, Any], status: str, lows_highs: tuple[float, float, float, float]) -> str:
+    """One sentence saying whether the bars were used for this trade, and if not, why."""
+    symbol = fact["symbol"]
+    e_lo, e_hi, x_lo, x_hi = lows_highs
+    if status == BAR_STATUS_USED:
+        return f"Bars for {symbol} agree with the fills (within {FILL_TOLERANCE:.1%}) and were used."
+    if status == BAR_STATUS_NONE:
+        return f"No market bars for {symbol}: MAE/MFE, exit efficiency and trend are unavailable."
+    if status == BAR_STATUS_NOT_COVERED:
+        return f"The bars for {symbol} do not cover this trade's entry and exit times: bar-based facts unavailable."
+    if status == BAR_STATUS_ENTRY_OUTSIDE:
+        return (
+            f"Bars not used: the entry at {_price(fact['entry_price'])} lies outside the bars' range "
+            f"{_price(e_lo)}-{_price(e_hi)} around the entry (tolerance {FILL_TOLERANCE:.1%}); the bars are "
+            f"probably another venue, an adjusted series or another instrument under {symbol}."
+        )
+    if status == BAR_STATUS_EXIT_OUTSIDE:
+        return (
+            f"Bars not used: the exit at {_price(fact['exit_price'])} lies outside the bars' range "
+            f"{_price(x_lo)}-{_price(x_hi)} around the exit (tolerance {FILL_TOLERANCE:.1%}); the bars are "
+            f"probably another venue, an adjusted series or another instrument under {symbol}."
+        )
+    if status == BAR_STATUS_OUTLIER:
+        return (
+            f"Bars not used: a bar during the trade is more than {MAX_EXCURSION:.0%} away from the entry price "
+            f"(a bad tick or a series in other units)."
+        )
+    return f"Bars not used ({status})."
+
+
+def data_problems(fact: dict[str, Any], status: str) -> list[str]:
+    """Numbers too extreme to be advice: reported as problems with the data instead."""
+    problems = []
+    r = fact.get("r_multiple")
+    if r is not None and abs(r) > MAX_PLAUSIBLE_R:
+        problems.append(
+            f"R of {r:+.2f} is beyond ±{MAX_PLAUSIBLE_R:g}R: the stop at {fact.get('stop_price')} is probably "
+            f"mistyped (risk {fact.get('risk_amount')} for a net P&L of {fact.get('net_pnl')})."
+        )
+    if status in (BAR_STATUS_ENTRY_OUTSIDE, BAR_STATUS_EXIT_OUTSIDE, BAR_STATUS_OUTLIER):
+        problems.append(fact["bars_note"])
+    return problems
 
 
 def compute_facts(
@@ -81,6 +141,7 @@ def compute_facts(
         "loss_beyond_stop_r": _column(take(metrics.loss_beyond_stop_r), 3),
         "target_reached": _flag(take(metrics.target_reached)),
         "has_bars": take(bar_metrics.has_bars).tolist(),
+        "bar_status": take(bar_metrics.bar_status).tolist(),
         "mfe_price": _column(take(bar_metrics.mfe_price), 8),
         "mae_price": _column(take(bar_metrics.mae_price), 8),
         "mfe_usd": _column(take(bar_metrics.mfe_usd), 2),
@@ -109,6 +170,7 @@ def compute_facts(
         "after_loss": take(context.after_loss).astype(bool).tolist(),
         "trade_of_day": take(context.trade_of_day).tolist(),
         "entry_hour": take(context.entry_hour).tolist(),
+        "entry_minute": take(context.entry_minute).tolist(),
         "weekday": [WEEKDAYS[w] for w in take(context.weekday).tolist()],
         "after_loss_segment_r": _column(take(seg_after_loss), 3),
         "after_loss_segment_n": take(n_after_loss).tolist(),
@@ -124,9 +186,24 @@ def compute_facts(
     keys = list(cols)
     rows = zip(*cols.values(), strict=True)
     out = []
-    for row, entry, exit_ in zip(rows, entry_iso, exit_iso, strict=True):
+    ranges = zip(
+        *(
+            take(a).tolist()
+            for a in (
+                bar_metrics.entry_bar_low,
+                bar_metrics.entry_bar_high,
+                bar_metrics.exit_bar_low,
+                bar_metrics.exit_bar_high,
+            )
+        ),
+        strict=True,
+    )
+    for row, entry, exit_, lows_highs in zip(rows, entry_iso, exit_iso, ranges, strict=True):
         fact = dict(zip(keys, row, strict=True))
         fact["entry_time"] = entry
         fact["exit_time"] = exit_
+        status = fact["bar_status"]
+        fact["bars_note"] = bars_note(fact, status, lows_highs)
+        fact["data_problems"] = data_problems(fact, status)
         out.append(fact)
     return out

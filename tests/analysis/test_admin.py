@@ -31,7 +31,7 @@ def trades(db):
         for i in range(3)
     ]
     for _ in range(40):
-        MarketBarFactory()
+        MarketBarFactory(high=101.5, low=96.5)  # a range holding every fill, so the bars are used
     return out
 
 

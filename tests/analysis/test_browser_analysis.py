@@ -27,7 +27,7 @@ def test_select_analyze_watch_run_open_analysis(admin_page, live_server):  # noq
         for i in range(4)
     ]
     for _ in range(60):
-        MarketBarFactory()
+        MarketBarFactory(high=101.5, low=96.5)  # a range holding every fill, so the bars are used
     tab = admin_page
     tab.goto(f"{live_server.url}/admin/post_mortem/trade/")
     form = tab.locator("#changelist-form")
