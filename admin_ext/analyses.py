@@ -35,7 +35,7 @@ from post_mortem.models import ImplementationStatus, Recommendation, TradeAnalys
 from post_mortem.models.choices import IMPLEMENTATION_STATUS_COLORS
 from post_mortem.selectors.analyses import analysis_list, price_chart_for
 from post_mortem.services.analyses import analysis_default_engine, analysis_reanalyze, analysis_run_start
-from post_mortem.services.recommendations import recommendation_set_status
+from post_mortem.services.recommendations import recommendation_set_status, track_recommendation
 
 SECTIONS = (
     ("performance_analysis", "Performance"),
@@ -215,6 +215,11 @@ class TradeAnalysisAdmin(ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path(
+                "<int:object_id>/opportunities/<slug:code>/status/",
+                wrap(self.opportunity_status_view),
+                name="post_mortem_tradeanalysis_opportunity_status",
+            ),
+            path(
                 "<int:object_id>/recommendations/<int:rec_id>/status/",
                 wrap(self.recommendation_status_view),
                 name="post_mortem_tradeanalysis_recommendation_status",
@@ -242,10 +247,8 @@ class TradeAnalysisAdmin(ModelAdmin):
                     "evidence_items": sorted((opp.get("evidence") or {}).items()),
                     "rec": rec,
                     "status_url": reverse(
-                        "admin:post_mortem_tradeanalysis_recommendation_status", args=[analysis.pk, rec.pk]
-                    )
-                    if rec
-                    else "",
+                        "admin:post_mortem_tradeanalysis_opportunity_status", args=[analysis.pk, opp["type_code"]]
+                    ),
                     "status_color": IMPLEMENTATION_STATUS_COLORS.get(rec.implementation_status) if rec else "",
                 }
             )
@@ -310,9 +313,41 @@ class TradeAnalysisAdmin(ModelAdmin):
         }
         return TemplateResponse(request, "admin_ext/analyses/report.html", context)
 
+    def opportunity_status_view(self, request: HttpRequest, object_id: int, code: str) -> HttpResponse:
+        """POST only (CSRF): the first status change on an opportunity creates its tracked Recommendation."""
+        return _track(self, request, object_id, code)
+
     def recommendation_status_view(self, request: HttpRequest, object_id: int, rec_id: int) -> HttpResponse:
         """POST only, CSRF-checked by Django; the service validates and writes the audited history."""
         return _set_status(self, request, object_id, rec_id)
+
+
+def _track(model_admin, request: HttpRequest, object_id: int, code: str) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    if not request.user.has_perm("post_mortem.change_recommendation"):
+        raise PermissionDenied  # tracking an opportunity is setting its status (Ops)
+    analysis = get_object_or_404(TradeAnalysis, pk=object_id)
+    raw_date = (request.POST.get("implementation_date") or "").strip()
+    back = reverse("admin:post_mortem_tradeanalysis_change", args=[object_id])
+    try:
+        date = forms.DateField().clean(raw_date) if raw_date else None
+        rec = track_recommendation(
+            analysis_id=analysis.pk,
+            recommendation_id=code,
+            status=request.POST.get("status", ""),
+            implementation_date=date,
+            notes=request.POST.get("notes") if "notes" in request.POST else None,
+            reason=(request.POST.get("reason") or "Set on the post-mortem page")[:100],
+            user=request.user,
+        )
+    except ValidationError as exc:
+        model_admin.message_user(request, f"Recommendation not changed: {'; '.join(exc.messages)}", messages.ERROR)
+        return HttpResponseRedirect(back)
+    model_admin.message_user(
+        request, f"Recommendation #{rec.pk} set to {rec.get_implementation_status_display()}.", messages.SUCCESS
+    )
+    return HttpResponseRedirect(f"{back}#opp-{code}")
 
 
 def _set_status(model_admin, request: HttpRequest, object_id: int, rec_id: int) -> HttpResponse:

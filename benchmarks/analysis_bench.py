@@ -4,8 +4,8 @@
 
 Loads N synthetic trades (a few accounts and symbols, ~20% without a stop, optional 5-minute bars),
 then times ``analysis_run_sync`` with the rules engine: facts (one columnar read of the history,
-context, bar metrics), the engine, and saving TradeAnalysis rows plus Recommendations (with their
-history rows) in chunk transactions, with the run/chunk bookkeeping. Prints
+context, bar metrics), the engine, and saving TradeAnalysis rows in chunk transactions, with the
+run/chunk bookkeeping (analysis writes no Recommendation: those exist once a person acts). Prints
 {"trades_per_s", "seconds", "facts_seconds", ...}. Target (issue 3): >= 3,000 trades/s.
 """
 

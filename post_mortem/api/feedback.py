@@ -25,11 +25,12 @@ from ..models import (
     ImplementationStatus,
     Recommendation,
     RecommendationSource,
+    TradeAnalysis,
 )
 from ..selectors.feedback import experiment_results, history_entries, history_queryset, recommendation_list
 from ..services.experiments import experiment_create
 from ..services.impact import DEFAULT_MIN_SAMPLE, DEFAULT_WINDOW_DAYS, impact_run_start
-from ..services.recommendations import MAX_REASON_LENGTH, recommendation_set_status
+from ..services.recommendations import MAX_REASON_LENGTH, recommendation_set_status, track_recommendation
 from .filters import IdFilter
 from .schema import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS
 from .views.base import DeskReadOnlyViewSet
@@ -95,7 +96,15 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 
 class TrackSerializer(serializers.Serializer):
-    recommendation_id = serializers.IntegerField(min_value=1, max_value=MAX_DB_ID)
+    recommendation_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_DB_ID, required=False, help_text="A tracked recommendation (e.g. a plan item)"
+    )
+    analysis = serializers.IntegerField(
+        min_value=1, max_value=MAX_DB_ID, required=False, help_text="A post-mortem's id, with `opportunity`"
+    )
+    opportunity = serializers.SlugField(
+        required=False, max_length=60, help_text="The opportunity's id in that post-mortem: its type code"
+    )
     status = serializers.CharField(help_text="PENDING, IMPLEMENTED or IGNORED (case-insensitive)")
     implementation_date = serializers.DateField(
         required=False, allow_null=True, help_text="Only with IMPLEMENTED; defaults to today (desk timezone)"
@@ -110,6 +119,18 @@ class TrackSerializer(serializers.Serializer):
                 f"Unknown status {value!r}; expected one of: {', '.join(ImplementationStatus.values)}."
             )
         return normalised
+
+    def validate(self, attrs: dict) -> dict:
+        by_id = "recommendation_id" in attrs
+        by_opportunity = "analysis" in attrs or "opportunity" in attrs
+        if by_id == by_opportunity:
+            raise serializers.ValidationError(
+                {"recommendation_id": "Give either recommendation_id, or analysis and opportunity."}
+            )
+        for name in ("analysis", "opportunity"):
+            if by_opportunity and name not in attrs:
+                raise serializers.ValidationError({name: "Required together with the other opportunity field."})
+        return attrs
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -315,6 +336,8 @@ class RecommendationViewSet(DeskReadOnlyViewSet):
     @extend_schema(
         summary="Track a recommendation (set its status)",
         description=(
+            "Either `recommendation_id` (a tracked recommendation), or `analysis` + `opportunity` (a post-mortem's "
+            "opportunity, by its type code: the first call creates its tracked recommendation). "
             "Set PENDING / IMPLEMENTED / IGNORED with an optional implementation date (IMPLEMENTED only; "
             "default today in the desk's timezone; never in the future), notes and a change reason. "
             "Recorded in the audit history with the calling user. Needs `post_mortem.change_recommendation` (Ops)."
@@ -327,16 +350,21 @@ class RecommendationViewSet(DeskReadOnlyViewSet):
         body = TrackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        rec = get_object_or_404(Recommendation, pk=data["recommendation_id"])
+        change = {
+            "status": data["status"],
+            "implementation_date": data.get("implementation_date"),
+            "notes": data.get("notes"),
+            "reason": data.get("reason", ""),
+            "user": request.user,
+        }
         try:
-            recommendation_set_status(
-                recommendation=rec,
-                status=data["status"],
-                implementation_date=data.get("implementation_date"),
-                notes=data.get("notes"),
-                reason=data.get("reason", ""),
-                user=request.user,
-            )
+            if "recommendation_id" in data:
+                rec = get_object_or_404(Recommendation, pk=data["recommendation_id"])
+                recommendation_set_status(recommendation=rec, **change)
+            else:
+                get_object_or_404(TradeAnalysis, pk=data["analysis"])
+                opportunity = data["opportunity"]
+                rec = track_recommendation(analysis_id=data["analysis"], recommendation_id=opportunity, **change)
         except DjangoValidationError as exc:
             raise _as_drf_error(exc) from exc
         return Response(RecommendationSerializer(recommendation_list().get(pk=rec.pk)).data)

@@ -1,16 +1,16 @@
-"""Analysis runs: turn trades into post-mortems and recommendations, in chunks, retry-safe.
+"""Analysis runs: turn trades into post-mortems, in chunks, retry-safe.
 
 Flow: ``analysis_run_start`` creates a JobRun (kind ANALYSIS) and RunChunk rows (trades ordered by
 account and entry time, so a chunk needs the history of one or two accounts only), and enqueues one
 django-q2 task per chunk after commit. Each task claims its chunk (``chunk_claim``: one conditional
 UPDATE, so two workers never both get it), computes facts column-wise, runs the engine on plain
-data, then saves analyses and recommendations *and* marks the chunk done in one transaction.
+data, then saves the analyses *and* marks the chunk done in one transaction. Analysis creates no
+tracked Recommendation: per-trade opportunities stay on the post-mortem until a person acts on one.
 
-Retry safety: saving is a replace (one TradeAnalysis per trade; the analysis's untouched PENDING
-recommendations are swapped), and the run's counters move only when the chunk's status flips from
-RUNNING to DONE, so a retried or re-claimed chunk can neither double count nor duplicate rows.
-A trade the engine could not analyse keeps its previous analysis untouched; the reason is recorded
-on the run.
+Retry safety: saving is a replace (one TradeAnalysis per trade), and the run's counters move only
+when the chunk's status flips from RUNNING to DONE, so a retried or re-claimed chunk can neither
+double count nor duplicate rows. A trade the engine could not analyse keeps its previous analysis
+untouched; the reason is recorded on the run.
 """
 
 from __future__ import annotations
@@ -29,14 +29,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ..engines.base import EngineFailure
-from ..engines.vocabulary import segment_for
 from ..llm import claude as llm
 from ..models import (
     ChunkStatus,
-    ImplementationStatus,
     JobRun,
-    Recommendation,
-    RecommendationSource,
     RunChunk,
     RunKind,
     Trade,
@@ -261,7 +257,7 @@ def analysis_chunk_save(
     facts: dict[int, dict[str, Any]],
     failures: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Save a chunk's analyses and recommendations and complete the chunk, all in one transaction."""
+    """Save a chunk's analyses and complete the chunk, all in one transaction."""
     tokens_in = sum(r.get("input_tokens", 0) + r.get("cache_read_tokens", 0) for r in results.values())
     tokens_out = sum(r.get("output_tokens", 0) for r in results.values())
     cost = sum((Decimal(str(r.get("cost_usd", 0))) for r in results.values()), Decimal(0))
@@ -319,22 +315,6 @@ def _insert_sql(model: type[models.Model], columns: Sequence[str]) -> str:
     return f"INSERT INTO {_quote(model._meta.db_table)} ({cols}) VALUES ({marks})"  # noqa: S608
 
 
-def _history_copy(*, where: str, params: list[Any], history_type: str, reason: str, now_db: Any) -> None:
-    """Write simple-history rows for the recommendations matching ``where`` with one INSERT ... SELECT.
-
-    The per-object signal path costs ~1 ms a row; this keeps the audit trail complete at bulk speed.
-    """
-    history = Recommendation.history.model
-    tracked = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
-    cols = ", ".join(_quote(c) for c in tracked)
-    # Identifiers come from model metadata (quoted); every value is a parameter.
-    meta = ", ".join(_quote(c) for c in ("history_date", "history_change_reason", "history_type", "history_user_id"))
-    source = _quote(Recommendation._meta.db_table)
-    sql = f"INSERT INTO {_quote(history._meta.db_table)} ({cols}, {meta}) SELECT {cols}, %s, %s, %s, NULL FROM {source} WHERE {where}"  # noqa: E501, S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now_db, reason[:100], history_type, *params])
-
-
 def _batches(values: Sequence[Any], size: int = 500):
     for start in range(0, len(values), size):
         yield list(values[start : start + size])
@@ -343,13 +323,13 @@ def _batches(values: Sequence[Any], size: int = 500):
 def analyses_save(
     *, run_id: int | None, results: dict[int, dict[str, Any]], facts: dict[int, dict[str, Any]]
 ) -> dict[int, int]:
-    """Upsert one TradeAnalysis per trade and replace its untouched PENDING recommendations.
+    """Upsert one TradeAnalysis per trade; its opportunities live in ``analysis_data`` only.
 
-    Bulk SQL only (``executemany`` with each field's own DB conversion, ``INSERT ... SELECT`` for the
-    history rows): model instances and per-row signals cost 10x more at 100k trades. Returns trade
-    id -> analysis id. A recommendation a person has touched (``status_changed_at`` set), or one that
-    an impact assessment or experiment refers to, is never replaced, and no duplicate of its type is
-    added to the same analysis. Call inside a transaction.
+    Bulk SQL only (``executemany`` with each field's own DB conversion): model instances and per-row
+    signals cost 10x more at 100k trades. Returns trade id -> analysis id. No Recommendation is
+    written: one exists only once a person acts on an opportunity (``track_recommendation``), and a
+    re-analysis keeps the analysis row (an UPDATE), so such tracked recommendations stay linked.
+    Call inside a transaction.
     """
     if not results:
         return {}
@@ -391,85 +371,6 @@ def analyses_save(
     if inserts:
         analysis_ids.update(_ids_by_trade([row[0] for row in inserts]))
 
-    kept: set[tuple[int, str]] = set()
-    updated_ids = list(existing.values())
-    reason = f"Analysis run {run_id}" if run_id else "Analysis"
-    for batch in _batches(updated_ids):
-        replaceable = Recommendation.objects.filter(
-            analysis_id__in=batch,
-            source=RecommendationSource.ANALYSIS,
-            implementation_status=ImplementationStatus.PENDING,
-            status_changed_at__isnull=True,
-            assessments__isnull=True,
-            experiments__isnull=True,
-        )
-        stale = list(replaceable.values_list("pk", flat=True))
-        kept |= set(
-            Recommendation.objects.filter(analysis_id__in=batch)
-            .exclude(pk__in=stale)
-            .values_list("analysis_id", "type_code")
-        )
-        for ids in _batches(stale):
-            marks = ", ".join(["%s"] * len(ids))
-            where = f"{_quote('id')} IN ({marks})"
-            _history_copy(
-                where=where, params=ids, history_type="-", reason=f"Replaced by {reason.lower()}", now_db=now_db
-            )
-            with connection.cursor() as cursor:
-                table = _quote(Recommendation._meta.db_table)
-                cursor.execute(f"DELETE FROM {table} WHERE {where}", ids)  # noqa: S608
-
-    rec = Recommendation
-    rec_json = {name: _prep(rec, name) for name in ("segment", "scope_accounts", "evidence")}
-    rec_rows: list[list[Any]] = []
-    segments: dict[str, Any] = {}  # encoded once per code / account, not once per recommendation
-    scopes: dict[str, Any] = {}
-    for tid, res in results.items():
-        aid = analysis_ids[tid]
-        account = facts[tid].get("account") or ""
-        if account not in scopes:
-            scopes[account] = rec_json["scope_accounts"]([account] if account else [])
-        scope = scopes[account]
-        for opp in res["analysis_data"].get("improvement_opportunities", []):
-            code = opp["type_code"]
-            if (aid, code) in kept:
-                continue
-            if code not in segments:
-                segments[code] = rec_json["segment"](segment_for(code))
-            rec_rows.append(
-                [
-                    opp["suggestion"],
-                    opp["area"],
-                    opp["type_code"],
-                    opp["expected_impact"],
-                    opp.get("expected_impact_r"),
-                    segments[code],
-                    scope,
-                    rec_json["evidence"]({**opp.get("evidence", {}), "trade_id": tid}),
-                    RecommendationSource.ANALYSIS.value,
-                    aid,
-                    ImplementationStatus.PENDING.value,
-                    "",
-                    now_db,
-                    now_db,
-                ]
-            )
-    if rec_rows:
-        rec_columns = [
-            "text", "area", "type_code", "expected_impact", "expected_impact_r", "segment", "scope_accounts",
-            "evidence", "source", "analysis_id", "implementation_status", "notes", "created_at", "updated_at",
-        ]  # fmt: skip
-        _executemany(_insert_sql(rec, rec_columns), rec_rows)
-        aids = sorted({row[9] for row in rec_rows})
-        for batch in _batches(aids):
-            marks = ", ".join(["%s"] * len(batch))
-            _history_copy(
-                where=f"{_quote('analysis_id')} IN ({marks}) AND {_quote('created_at')} = %s",
-                params=[*batch, now_db],
-                history_type="+",
-                reason=f"Created by {reason.lower()}",
-                now_db=now_db,
-            )
     return analysis_ids
 
 

@@ -1,9 +1,10 @@
 """Recommendation status changes: the one write path for Pending / Implemented / Ignored.
 
 The admin (row action, bulk action, change page), the analysis page's status select and the REST
-``recommendations/track/`` endpoint all call these functions, so every change is validated the same
-way and leaves one django-simple-history row with the user and the reason (the audit trail risk
-reads).
+``recommendations/track/`` endpoint all call these functions (``track_recommendation`` first turns a
+post-mortem's opportunity into a tracked Recommendation, the first time a person acts on it), so
+every change is validated the same way and leaves one django-simple-history row with the user and
+the reason (the audit trail risk reads).
 
 Date rules (decided here, documented in the README):
 
@@ -27,7 +28,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import ImplementationStatus, Recommendation
+from ..engines.vocabulary import segment_for
+from ..models import ImplementationStatus, Recommendation, RecommendationSource, TradeAnalysis
 
 MAX_REASON_LENGTH = 100  # simple-history's history_change_reason column
 
@@ -173,3 +175,74 @@ def recommendation_bulk_set_status(
                 now=now,
             )
     return rows
+
+
+TRACKED_REASON = "Tracked from its post-mortem"
+
+
+def _opportunity(analysis: TradeAnalysis, code: str) -> dict:
+    for opp in (analysis.analysis_data or {}).get("improvement_opportunities", []):
+        if opp.get("type_code") == code:
+            return opp
+    known = [o.get("type_code") for o in (analysis.analysis_data or {}).get("improvement_opportunities", [])]
+    raise ValidationError(
+        {"opportunity": f"Post-mortem {analysis.pk} has no opportunity {code!r}; it has: {', '.join(known) or 'none'}."}
+    )
+
+
+def track_recommendation(
+    *,
+    analysis_id: int,
+    recommendation_id: str,
+    status: str,
+    implementation_date: dt.date | None = None,
+    notes: str | None = None,
+    reason: str = "",
+    user: AbstractBaseUser | AnonymousUser | None,
+) -> Recommendation:
+    """Act on one opportunity of a post-mortem: create its tracked Recommendation if needed, set the status.
+
+    Why: analysis writes no Recommendation (thousands of untouched single-trade notes drowned the
+    decisions); a row exists once a person acts. ``recommendation_id`` is the opportunity's id
+    within its post-mortem, i.e. its ``type_code`` (one opportunity per code and trade). The row
+    is created with the person as its history user and ``status_changed_at`` set (a person acted),
+    then the status goes through ``recommendation_set_status``; all in one transaction, so a bad
+    status or date leaves nothing behind. Raises TradeAnalysis.DoesNotExist for an unknown analysis
+    and ValidationError naming the field otherwise.
+    """
+    status = _normalise_status(status)
+    resolved_date = _resolve_date(status, implementation_date)
+    reason = _clean_reason(reason)
+    code = (recommendation_id or "").strip()
+    with transaction.atomic():
+        analysis = TradeAnalysis.objects.select_for_update().select_related("trade").get(pk=analysis_id)
+        rec = Recommendation.objects.filter(analysis=analysis, type_code=code).order_by("pk").first()
+        if rec is None:
+            opp = _opportunity(analysis, code)
+            account = analysis.trade.account
+            rec = Recommendation(
+                text=opp.get("suggestion", ""),
+                area=opp.get("area", ""),
+                type_code=code,
+                expected_impact=opp.get("expected_impact", ""),
+                expected_impact_r=opp.get("expected_impact_r"),
+                segment=segment_for(code),
+                scope_accounts=[account] if account else [],
+                evidence={**(opp.get("evidence") or {}), "trade_id": analysis.trade_id},
+                source=RecommendationSource.ANALYSIS,
+                analysis=analysis,
+                implementation_status=ImplementationStatus.PENDING,
+                status_changed_at=timezone.now(),
+            )
+            rec.full_clean()
+            rec._history_user = _history_user(user)
+            rec._change_reason = (reason or TRACKED_REASON)[:MAX_REASON_LENGTH]
+            rec.save()
+        return recommendation_set_status(
+            recommendation=rec,
+            status=status,
+            implementation_date=resolved_date,
+            notes=notes,
+            reason=reason,
+            user=user,
+        )

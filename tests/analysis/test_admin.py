@@ -70,8 +70,9 @@ def test_analyze_action_confirm_then_run_page_and_report(client, superuser, trad
 def test_status_select_calls_the_service_with_csrf_and_history(superuser, trades):
     analysis_run_sync(trade_ids=[trades[0].pk], engine="rules")
     analysis = TradeAnalysis.objects.get(trade=trades[0])
-    rec = analysis.recommendations.first()
-    url = reverse("admin:post_mortem_tradeanalysis_recommendation_status", args=[analysis.pk, rec.pk])
+    assert not analysis.recommendations.exists()  # nothing tracked until a person acts
+    code = analysis.analysis_data["improvement_opportunities"][0]["type_code"]
+    url = reverse("admin:post_mortem_tradeanalysis_opportunity_status", args=[analysis.pk, code])
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(superuser)
     assert strict.post(url, {"status": "IMPLEMENTED"}).status_code == 403  # no CSRF token
@@ -79,24 +80,34 @@ def test_status_select_calls_the_service_with_csrf_and_history(superuser, trades
     token = page.cookies["csrftoken"].value
     response = strict.post(url, {"status": "IMPLEMENTED", "reason": "desk agreed", "csrfmiddlewaretoken": token})
     assert response.status_code == 302
-    rec.refresh_from_db()
+    rec = Recommendation.objects.get(analysis=analysis)  # the first status change created it
+    assert (rec.type_code, rec.source, rec.scope_accounts) == (code, "ANALYSIS", [trades[0].account])
     assert rec.implementation_status == ImplementationStatus.IMPLEMENTED and rec.status_changed_at
+    assert [h.history_type for h in rec.history.order_by("history_id")] == ["+", "~"]
     last = rec.history.first()
     assert last.history_user == superuser and last.history_change_reason == "desk agreed"
     bad = strict.post(url, {"status": "DONE", "csrfmiddlewaretoken": token}, follow=True)
     assert b"Unknown status" in bad.content
+    page = strict.get(reverse("admin:post_mortem_tradeanalysis_change", args=[analysis.pk])).content.decode()
+    assert f"recommendation #{rec.pk}" in page
+    other = strict.post(
+        reverse("admin:post_mortem_tradeanalysis_opportunity_status", args=[analysis.pk, "no_such_code"]),
+        {"status": "IGNORED", "csrfmiddlewaretoken": token},
+        follow=True,
+    )
+    assert b"has no opportunity" in other.content and Recommendation.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_auditor_reads_but_cannot_analyze_or_set_status(auditor_client, trades):
     analysis_run_sync(trade_ids=[trades[0].pk], engine="rules")
     analysis = TradeAnalysis.objects.get(trade=trades[0])
-    rec = analysis.recommendations.first()
+    code = analysis.analysis_data["improvement_opportunities"][0]["type_code"]
     report = auditor_client.get(reverse("admin:post_mortem_tradeanalysis_change", args=[analysis.pk]))
     assert report.status_code == 200 and b"status-form" not in report.content
-    url = reverse("admin:post_mortem_tradeanalysis_recommendation_status", args=[analysis.pk, rec.pk])
+    url = reverse("admin:post_mortem_tradeanalysis_opportunity_status", args=[analysis.pk, code])
     assert auditor_client.post(url, {"status": "IGNORED"}).status_code == 403
-    assert Recommendation.objects.get(pk=rec.pk).implementation_status == ImplementationStatus.PENDING
+    assert not Recommendation.objects.exists()
     changelist = reverse("admin:post_mortem_trade_changelist")
     auditor_client.post(changelist, {"action": "analyze_selected_trades", "apply": "1", "engine": "rules",
                                      helpers.ACTION_CHECKBOX_NAME: [trades[0].pk]})  # fmt: skip

@@ -17,7 +17,7 @@ from post_mortem.models import (
     TradeAnalysis,
 )
 from post_mortem.services.analyses import analysis_chunk_process, analysis_run_start, analysis_run_sync
-from post_mortem.services.recommendations import recommendation_set_status
+from post_mortem.services.recommendations import track_recommendation
 from tests.factories import TradeFactory
 
 UTC = dt.UTC
@@ -57,11 +57,9 @@ def test_run_start_enqueues_chunks_that_analyse_every_trade_once(django_capture_
     assert TradeAnalysis.objects.count() == 12
     loser = TradeAnalysis.objects.get(trade=trades[0])
     assert "stop_not_honoured" in loser.primary_factors
-    rec = Recommendation.objects.get(analysis=loser, type_code="stop_not_honoured")
-    assert rec.implementation_status == ImplementationStatus.PENDING
-    assert rec.expected_impact_r == pytest.approx(2.01)  # lost -3.01R (fees count) against a -1R plan
-    assert rec.scope_accounts == [trades[0].account]
-    assert rec.history.count() == 1  # created with a history row
+    opp = next(o for o in loser.analysis_data["improvement_opportunities"] if o["type_code"] == "stop_not_honoured")
+    assert opp["expected_impact_r"] == pytest.approx(2.01)  # lost -3.01R (fees count) against a -1R plan
+    assert not Recommendation.objects.exists()  # analysis tracks nothing: opportunities stay on the post-mortem
 
 
 @pytest.mark.django_db
@@ -82,20 +80,19 @@ def test_retried_chunk_neither_double_counts_nor_duplicates():
 
 
 @pytest.mark.django_db
-def test_reanalysis_keeps_recommendations_a_person_touched(superuser):
+def test_reanalysis_keeps_recommendations_a_person_tracked(superuser):
     trades = _desk(3)
     analysis_run_sync(trade_ids=[trades[0].pk], engine="rules")
     analysis = TradeAnalysis.objects.get(trade=trades[0])
-    recs = list(analysis.recommendations.all())
-    assert recs
-    touched = recs[0]
-    recommendation_set_status(recommendation=touched, status="IGNORED", reason="not for us", user=superuser)
-    untouched_ids = {r.pk for r in recs[1:]}
+    codes = [o["type_code"] for o in analysis.analysis_data["improvement_opportunities"]]
+    assert codes and not analysis.recommendations.exists()
+    tracked = track_recommendation(
+        analysis_id=analysis.pk, recommendation_id=codes[0], status="IGNORED", reason="not for us", user=superuser
+    )
     analysis_run_sync(trade_ids=[trades[0].pk], engine="rules")
     after = list(TradeAnalysis.objects.get(pk=analysis.pk).recommendations.all())
-    assert touched.pk in {r.pk for r in after}
-    assert not untouched_ids & {r.pk for r in after}  # replaced
-    assert len([r for r in after if r.type_code == touched.type_code]) == 1  # no duplicate of the touched one
+    assert [r.pk for r in after] == [tracked.pk]  # still linked; nothing new created
+    assert after[0].implementation_status == ImplementationStatus.IGNORED
 
 
 @pytest.mark.django_db

@@ -213,11 +213,10 @@ def test_analysis_run_on_three_clusters_with_one_killed(tmp_path, monkeypatch):
     per_trade = Counter(TradeAnalysis.objects.values_list("trade_id", flat=True))
     assert sorted(per_trade) == ids and set(per_trade.values()) == {1}
     assert TradeAnalysis.objects.filter(run=run).count() == 240
-    # No half-written analysis: each has its sections, and exactly one recommendation per
-    # improvement opportunity (a redone chunk replaced, never duplicated, them).
+    # No half-written analysis: each has its sections; analysis tracks no recommendation.
     for analysis in TradeAnalysis.objects.all():
         assert "performance_analysis" in analysis.analysis_data
-        opportunities = analysis.analysis_data.get("improvement_opportunities", [])
-        assert Recommendation.objects.filter(analysis=analysis).count() == len(opportunities)
+        assert "improvement_opportunities" in analysis.analysis_data
+    assert not Recommendation.objects.exists()
     assert killed is not None, "the run finished before a cluster could be killed mid-chunk"
     assert RunChunk.objects.get(pk=killed).attempts >= 2
