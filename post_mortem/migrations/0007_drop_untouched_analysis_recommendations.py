@@ -49,6 +49,6 @@ def drop_untouched(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("post_mortem", "0005_brokers_multiplier_history")]
+    dependencies = [("post_mortem", "0006_ask_questions")]
 
     operations = [migrations.RunPython(drop_untouched, migrations.RunPython.noop)]
