@@ -115,8 +115,8 @@ def test_api_tracks_an_opportunity(analysed, ops_user, auditor_user):
 @pytest.mark.django_db(transaction=True)
 def test_migration_keeps_touched_rows_with_history_and_drops_the_rest():
     executor = MigrationExecutor(connection)
-    before = [("post_mortem", "0006_ask_questions")]
-    after = [("post_mortem", "0007_drop_untouched_analysis_recommendations")]
+    before = [("post_mortem", "0007_import_batch_skipped_notes")]
+    after = [("post_mortem", "0008_drop_untouched_analysis_recommendations")]
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps
     Rec = apps.get_model("post_mortem", "Recommendation")

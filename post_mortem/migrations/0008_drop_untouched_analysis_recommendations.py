@@ -49,6 +49,6 @@ def drop_untouched(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("post_mortem", "0006_ask_questions")]
+    dependencies = [("post_mortem", "0007_import_batch_skipped_notes")]
 
     operations = [migrations.RunPython(drop_untouched, migrations.RunPython.noop)]
