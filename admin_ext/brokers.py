@@ -47,6 +47,10 @@ KIND_CHOICES = [
     ("round_trips", "One row per closed trade (round trip)"),
     ("executions", "One row per fill (paired FIFO into round trips)"),
 ]
+GROUPING_CHOICES = [
+    ("flat", "One trade per position, flat to flat (scaling in/out is one trade)"),
+    ("fifo", "FIFO lot pairs (one trade per opening lot and its closing fill)"),
+]
 DATE_ORDER_CHOICES = [("MDY", "Month first (7/2/2026 = 2 July)"), ("DMY", "Day first (2/7/2026 = 2 July)")]
 
 
@@ -88,6 +92,13 @@ class BrokerImportForm(forms.Form):
         widget=UnfoldAdminTextInputWidget(attrs={"type": "date"}),
         help_text="DAS Trader files carry times only",
     )
+    grouping = forms.ChoiceField(
+        choices=GROUPING_CHOICES,
+        initial="flat",
+        required=False,
+        widget=UnfoldAdminSelectWidget,
+        help_text="files of fills (executions); files of closed trades keep their rows",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,6 +118,7 @@ class BrokerImportForm(forms.Form):
             "account": (data.get("account") or "").strip(),
             "date_order": "" if data.get("date_order") == "MDY" else data.get("date_order", ""),
             "session_date": data["session_date"].isoformat() if data.get("session_date") else "",
+            "grouping": "" if data.get("grouping") in ("", None, "flat") else data["grouping"],
         }
         return {k: v for k, v in chosen.items() if v}
 
@@ -284,7 +296,9 @@ class ImportLayoutAdmin(ModelAdmin):
         if not _TOKEN.match(token) or not stored.is_file():
             self.message_user(request, "The previewed file is gone; upload it again.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_import_file"))
-        options = {k: request.POST[k] for k in ("account", "date_order", "session_date") if request.POST.get(k)}
+        options = {
+            k: request.POST[k] for k in ("account", "date_order", "session_date", "grouping") if request.POST.get(k)
+        }
         result = trades_import(
             source=stored,
             file_name=request.POST.get("file_name", "broker-file.csv")[:255],

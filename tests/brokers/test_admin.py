@@ -140,6 +140,7 @@ def _upload(client, name: str, **fields):
             "date_order": "MDY",
             "account": fields.pop("account", ""),
             "session_date": fields.pop("session_date", ""),
+            "grouping": fields.pop("grouping", "flat"),
             "preview": "1",
         },
     )
@@ -147,9 +148,11 @@ def _upload(client, name: str, **fields):
 
 def test_broker_file_import_page_previews_then_imports(ops_client) -> None:
     assert ops_client.get(IMPORT_FILE).status_code == 200
+    fifo = _upload(ops_client, "thinkorswim_statement.csv", grouping="fifo")
+    assert "8 round trip(s): 8 new" in fifo.content.decode()  # FIFO lot pairs, on request
     preview = _upload(ops_client, "thinkorswim_statement.csv")
     html = preview.content.decode()
-    assert "Ready to import" in html and "8 round trip(s): 8 new" in html
+    assert "Ready to import" in html and "5 round trip(s): 5 new" in html
     assert "SPY 16 JAN 26 450 CALL" in html
     assert "line 35: 5 NVDA still open at the end of the file" in html
     assert Trade.objects.count() == 0  # a preview writes nothing
@@ -165,10 +168,10 @@ def test_broker_file_import_page_previews_then_imports(ops_client) -> None:
         },
     )
     assert done.status_code == 302 and "/importbatch/" in done["Location"]
-    assert Trade.objects.count() == 8
+    assert Trade.objects.count() == 5
     assert Trade.objects.aggregate(s=Sum("gross_pnl"))["s"] == Decimal("477.5")
     again = _upload(ops_client, "thinkorswim_statement.csv")
-    assert "8 round trip(s): 0 new, 0 changed, 8 unchanged" in again.content.decode()
+    assert "5 round trip(s): 0 new, 0 changed, 5 unchanged" in again.content.decode()
 
 
 def test_broker_file_errors_are_listed_and_nothing_written(ops_client) -> None:
@@ -192,7 +195,7 @@ def test_large_broker_file_goes_to_the_background_with_its_options(
     assert batch.options["session_date"] == "2026-07-02"
     # tests run django-q2 in sync mode: the task has run
     batch.refresh_from_db()
-    assert (batch.status, batch.file_format, batch.created) == ("COMPLETED", "das", 3)
+    assert (batch.status, batch.file_format, batch.created) == ("COMPLETED", "das", 2)
 
 
 def test_auditor_cannot_import_broker_files(auditor_client) -> None:

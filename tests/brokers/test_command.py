@@ -29,13 +29,20 @@ def test_statement_auto_detected_and_reimport_is_a_no_op() -> None:
     path = str(FIXTURES / "thinkorswim_statement.csv")
     code, first = run(path, "--format", "auto", "--timezone", "America/New_York")
     assert code == 0
-    assert (first["rows"], first["created"], first["file_format"]) == (8, 8, "thinkorswim")
+    assert (first["rows"], first["created"], first["file_format"]) == (5, 5, "thinkorswim")
     assert [(n["line"], n["field"]) for n in first["notes"]] == [(35, "position"), (48, "position")]
     code, again = run(path, "--format", "auto", "--timezone", "America/New_York")
-    assert (code, again["created"], again["updated"], again["unchanged"]) == (0, 0, 0, 8)
-    assert Trade.objects.count() == 8
+    assert (code, again["created"], again["updated"], again["unchanged"]) == (0, 0, 0, 5)
+    assert Trade.objects.count() == 5
     batch = ImportBatch.objects.get(pk=first["batch_id"])
     assert (batch.file_format, batch.timezone) == ("thinkorswim", "America/New_York")
+
+
+def test_grouping_fifo_pairs_lot_by_lot() -> None:
+    path = str(FIXTURES / "thinkorswim_statement.csv")
+    code, fifo = run(path, "--format", "auto", "--timezone", "America/New_York", "--grouping", "fifo")
+    assert (code, fifo["created"]) == (0, 8)
+    assert ImportBatch.objects.get(pk=fifo["batch_id"]).options == {"grouping": "fifo"}
 
 
 def test_account_and_session_date_options() -> None:
@@ -43,7 +50,7 @@ def test_account_and_session_date_options() -> None:
     assert code == 0 and result["created"] == 2
     assert set(Trade.objects.values_list("account", flat=True)) == {"TV-9"}
     code, result = run(str(FIXTURES / "das_trades.csv"), "--format", "das", "--session-date", "2026-07-03")
-    assert code == 0 and result["created"] == 3
+    assert code == 0 and result["created"] == 2
     assert ImportBatch.objects.get(pk=result["batch_id"]).options == {"session_date": "2026-07-03"}
 
 

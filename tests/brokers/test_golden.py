@@ -1,11 +1,13 @@
-"""Golden files: each broker fixture must give exactly these round trips and this P&L.
+"""Golden files: each broker fixture must give exactly these trades and this P&L, for both groupings.
 
 The expected numbers were worked out by hand from the fixture rows (see fixtures/brokers/README.md),
-not copied from the parser's output.
+not copied from the parser's output. `GOLDEN` is FIFO lot pairing (`--grouping fifo`); `GOLDEN_FLAT`
+is the default flat-to-flat grouping, which differs only for execution files with scaling.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +19,8 @@ from post_mortem.importing.brokers.parsing import parse_datetime
 from post_mortem.trade_math import derive_trade_numbers
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "brokers"
-OPTIONS = BrokerOptions(account="OPT-ACCT", session_date=date(2026, 7, 2))
+FLAT_OPTIONS = BrokerOptions(account="OPT-ACCT", session_date=date(2026, 7, 2))
+OPTIONS = dataclasses.replace(FLAT_OPTIONS, grouping="fifo")
 
 D = Decimal
 # (account, symbol, side, quantity, entry_price, exit_price, fees, multiplier)
@@ -147,22 +150,78 @@ GOLDEN: dict[str, tuple[str, list[tuple], str, str]] = {
 }
 
 
+# Flat to flat: scaling in and out is one trade (quantity = size opened, VWAP entry and exit, fees
+# summed); the totals are the FIFO totals, because grouping never changes the money.
+GOLDEN_FLAT = {
+    **GOLDEN,
+    "thinkorswim_statement.csv": (
+        "thinkorswim",
+        [
+            # buy 100 @190.50 + buy 100 @190 -> sell 150 @191 + sell 50 @189.50
+            ("12345678SCHW", "AAPL", "LONG", "200", "190.25", "190.625", "0.04", "1"),
+            ("12345678SCHW", "TSLA", "SHORT", "100", "250", "248", "0.02", "1"),
+            ("12345678SCHW", "/MESU26", "LONG", "2", "5400", "5405.25", "2.5", "5"),
+            # two identical buys of 50 closed by one sell of 100
+            ("12345678SCHW", "SPY", "LONG", "100", "540", "541", "0.02", "1"),
+            ("12345678SCHW", "SPY 16 JAN 26 450 CALL", "LONG", "1", "5.1", "5.6", "1.3", "100"),
+        ],
+        "477.5",
+        "3.88",
+    ),
+    "tradenote.csv": (
+        "tradenote",
+        [
+            # B 200 @150 (1.00) -> S 100 @151 (0.52) + S 100 @149.50 (0.52)
+            ("TR-01", "AMD", "LONG", "200", "150", "150.25", "2.04", "1"),
+            ("TR-01", "NFLX", "SHORT", "50", "600", "595", "0.5", "1"),
+        ],
+        "300",
+        "2.54",
+    ),
+    "ninjatrader_executions.csv": (
+        "ninjatrader_executions",
+        [
+            ("Sim101", "MNQ SEP26", "LONG", "2", "20000", "20010", "2.48", "2"),
+            # S 2 @5400 -> B 1 @5395 + B 1 @5402: exit 5398.50
+            ("Sim101", "ES SEP26", "SHORT", "2", "5400", "5398.5", "4.2", "50"),
+        ],
+        "190",
+        "6.68",
+    ),
+    "das_trades.csv": (
+        "das",
+        [
+            ("DAS-01", "TSLA", "LONG", "100", "250", "251.5", "0", "1"),
+            ("DAS-01", "QQQ", "SHORT", "200", "480", "479.5", "0", "1"),
+        ],
+        "250",
+        "0",
+    ),
+    # The flip: sell 150 against a long of 100 closes it (fee 1.53 x 100/150 = 1.02) and opens a
+    # short of 50 (fee 0.51), closed by the buy of 50.
+    "tradervue.csv": GOLDEN["tradervue.csv"],
+}
+
+
 def _key(row: dict[str, str]) -> tuple:
     return tuple(
         row[k] for k in ("account", "symbol", "side", "quantity", "entry_price", "exit_price", "fees", "multiplier")
     )
 
 
-def _parse(name: str):
+def _parse(name: str, options: BrokerOptions = OPTIONS):
     text = (FIXTURES / name).read_text(encoding="utf-8-sig")
     layout = detect_layout(text)
-    return layout, parse_broker_text(text, layout=layout, options=OPTIONS) if layout else None
+    return layout, parse_broker_text(text, layout=layout, options=options) if layout else None
 
 
-@pytest.mark.parametrize("name", sorted(GOLDEN))
-def test_golden_file(name: str) -> None:
-    expected_layout, trips, gross_total, fee_total = GOLDEN[name]
-    layout, parsed = _parse(name)
+@pytest.mark.parametrize(
+    ("name", "grouping"), [(n, "fifo") for n in sorted(GOLDEN)] + [(n, "flat") for n in sorted(GOLDEN_FLAT)]
+)
+def test_golden_file(name: str, grouping: str) -> None:
+    expected_layout, trips, gross_total, fee_total = (GOLDEN if grouping == "fifo" else GOLDEN_FLAT)[name]
+    options = OPTIONS if grouping == "fifo" else FLAT_OPTIONS
+    layout, parsed = _parse(name, options)
     assert layout == expected_layout
     assert parsed.errors == []
     assert sorted(_key(row) for _line, row in parsed.rows) == sorted(trips)
@@ -188,8 +247,27 @@ def test_golden_file(name: str) -> None:
     # every round trip has its own external id, and ids are stable (a second parse gives the same)
     ids = [row["external_id"] for _line, row in parsed.rows]
     assert len(set(ids)) == len(ids)
-    _layout, again = _parse(name)
+    _layout, again = _parse(name, options)
     assert [row["external_id"] for _line, row in again.rows] == ids
+
+
+def test_flat_grouping_is_the_default_and_its_ids_come_from_the_fills() -> None:
+    assert BrokerOptions().grouping == "flat"
+    _layout, parsed = _parse("ninjatrader_executions.csv", FLAT_OPTIONS)
+    by_symbol = {row["symbol"]: (line, row) for line, row in parsed.rows}
+    line, mnq = by_symbol["MNQ SEP26"]
+    assert mnq["external_id"] == "nt-a1f0c3~nt-a1f0c5" and line == 4  # first opening ~ last closing fill
+    assert (mnq["entry_time"], mnq["exit_time"]) == ("2026-07-02T09:30:00", "2026-07-02T09:45:00")
+    line, es = by_symbol["ES SEP26"]
+    assert es["external_id"] == "nt-b2e1d1~nt-b2e1d3" and line == 8
+    assert (es["entry_time"], es["exit_time"]) == ("2026-07-02T10:00:00", "2026-07-02T10:20:00")
+
+
+def test_flat_grouping_reports_open_positions_and_closes_without_an_opening() -> None:
+    _layout, parsed = _parse("thinkorswim_statement.csv", FLAT_OPTIONS)
+    messages = {(w.line, w.field): w.message for w in parsed.warnings}
+    assert "5 NVDA still open" in messages[(35, "position")]
+    assert "10 MSFT has no opening fill" in messages[(48, "position")]
 
 
 def test_thinkorswim_reports_what_it_could_not_pair() -> None:

@@ -11,7 +11,7 @@ from django.db.models import Sum
 from post_mortem.models import ContractMultiplier, ImportBatch, ImportLayout, Trade
 from post_mortem.services.imports import trades_import
 
-from .test_golden import GOLDEN
+from .test_golden import GOLDEN_FLAT
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "brokers"
 OPTIONS = {"account": "OPT-ACCT", "session_date": "2026-07-02"}
@@ -38,9 +38,9 @@ def test_migration_seeds_the_multiplier_table() -> None:
     assert table["MYM"] == Decimal("0.5")
 
 
-@pytest.mark.parametrize("name", sorted(GOLDEN))
+@pytest.mark.parametrize("name", sorted(GOLDEN_FLAT))
 def test_broker_file_imports_and_reimport_is_a_no_op(name: str) -> None:
-    layout, trips, gross, fees = GOLDEN[name]
+    layout, trips, gross, fees = GOLDEN_FLAT[name]
     result = _import(name)
     assert result.errors == []
     assert (result.created, result.updated, result.unchanged) == (len(trips), 0, 0)
@@ -145,10 +145,17 @@ def test_overlapping_exports_only_add_the_new_round_trips() -> None:
     """Monday's export, then a Monday-Tuesday export: Monday's trades are recognised, not doubled."""
     full = (FIXTURES / "tradenote.csv").read_bytes()
     lines = full.splitlines(keepends=True)
-    monday = b"".join(lines[:3])  # header, the AMD buy of 200, the first sell of 100
+    monday = b"".join(lines[:4])  # header, the AMD buy of 200 and its two sells of 100
     first = trades_import(source=monday, file_name="mon.csv", file_format="auto")
     assert (first.errors, first.created) == ([], 1)
     both = trades_import(source=full, file_name="mon-tue.csv", file_format="auto")
     assert both.errors == []
-    assert (both.created, both.updated, both.unchanged) == (2, 0, 1)
-    assert Trade.objects.count() == 3
+    assert (both.created, both.updated, both.unchanged) == (1, 0, 1)
+    assert Trade.objects.count() == 2
+
+
+def test_fifo_grouping_option_pairs_lot_by_lot() -> None:
+    result = _import("tradenote.csv", options={"grouping": "fifo"})
+    assert (result.errors, result.created) == ([], 3)
+    assert ImportBatch.objects.get(pk=result.batch_id).options == {"grouping": "fifo"}
+    assert Trade.objects.aggregate(s=Sum("gross_pnl"))["s"] == Decimal(300)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from .futures import default_multiplier_table, multiplier_for
-from .pairing import Execution, RoundTrip, pair_fifo
+from .pairing import Execution, RoundTrip, group_executions
 from .parsing import (
     ParseError,
     Record,
@@ -44,6 +44,7 @@ class BrokerOptions:
     date_order: str = "MDY"  # "MDY" (default) or "DMY" for slash dates
     session_date: date | None = None  # DAS Trader files carry times only
     tz_name: str = "UTC"  # naive times are read in this zone (by the canonical validator)
+    grouping: str = "flat"  # execution files: "flat" (flat to flat) or "fifo" (lot by lot)
     multipliers: Mapping[str, Decimal] = field(default_factory=default_multiplier_table)
 
 
@@ -141,6 +142,15 @@ class Trip:
     multiplier: Decimal | None = None  # when the file states it (IBKR)
 
 
+PRICE_PLACES = Decimal("0.00000001")
+
+
+def _stored_price(value: Decimal) -> Decimal:
+    """Averaged prices (20010.333333333...) rounded to the stored 8 places instead of refused."""
+    exponent = value.as_tuple().exponent
+    return value.quantize(PRICE_PLACES) if isinstance(exponent, int) and exponent < -8 else value
+
+
 def canonical_row(
     *,
     external_id: str,
@@ -164,8 +174,8 @@ def canonical_row(
         "quantity": fmt_decimal(quantity),
         "entry_time": fmt_datetime(entry_time),
         "exit_time": fmt_datetime(exit_time),
-        "entry_price": fmt_decimal(entry_price),
-        "exit_price": fmt_decimal(exit_price),
+        "entry_price": fmt_decimal(_stored_price(entry_price)),
+        "exit_price": fmt_decimal(_stored_price(exit_price)),
         "fees": fmt_decimal(fees),
         "stop_price": "",
         "target_price": "",
@@ -379,7 +389,7 @@ class ExecutionLayout(BrokerLayout):
         result.executions = len(executions)
         if result.errors:
             return
-        paired = pair_fifo(executions)
+        paired = group_executions(executions, options.grouping)
         result.duplicates = len(paired.duplicates)
         for dup in paired.duplicates:
             result.warnings.append(

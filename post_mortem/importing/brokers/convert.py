@@ -19,6 +19,7 @@ from typing import Any
 from ..canonical import CANONICAL_COLUMNS, EXTRA_COLUMNS, REQUIRED_COLUMNS
 from .base import BrokerIssue, BrokerOptions, BrokerParse
 from .custom import LayoutSpec
+from .pairing import GROUPINGS
 from .parsing import ParseError, csv_lines, norm_header, parse_date
 from .registry import LAYOUT_NAMES, detect_layout, parse_broker_text, unknown_layout_message
 
@@ -38,7 +39,11 @@ def broker_options(options: Mapping[str, Any] | None, *, tz_name: str = "UTC", m
     date_order = str(options.get("date_order") or "MDY").upper()
     if date_order not in {"MDY", "DMY"}:
         raise _format_error(1, "date_order", f"date order must be MDY or DMY, not {date_order!r}")
+    grouping = str(options.get("grouping") or "flat").lower()
+    if grouping not in GROUPINGS:
+        raise _format_error(1, "grouping", f"grouping must be flat or fifo, not {grouping!r}")
     kwargs: dict[str, Any] = {
+        "grouping": grouping,
         "account": str(options.get("account") or ""),
         "date_order": date_order,
         "session_date": session if isinstance(session, date) else None,

@@ -1,12 +1,17 @@
-"""FIFO pairing of executions into round trips, per account and symbol.
+"""Grouping executions into trades, per account and symbol: flat to flat (default) or FIFO lots.
 
-Why FIFO lot matching (and not flat-to-flat averaging): it is what the brokers' own round-trip
-reports do (NinjaTrader's Trades grid, Tradovate's Performance report), so a desk importing the
-executions file and the performance file of the same day gets the same trades, each with exact
-fill prices. A closing fill that is smaller than the oldest open lot closes part of it (the rest
-stays open); a closing fill larger than the whole position closes it and opens the other side
-with the remainder (a flip). Commissions are split by quantity, exactly (the pieces of one fill's
-commission always add back up to it).
+Flat to flat (`group_flat_to_flat`) is how traders and journals (Tradervue, TradeZella, TradeNote)
+count a trade: from the first fill that opens a position to the fill that makes it flat again.
+Scaling in and out stays one trade; a fill that crosses zero (a flip) closes the trade and opens
+the next with the remainder. Quantity is the total size opened, entry/exit are the
+volume-weighted prices of the opening/closing fills, fees are summed.
+
+FIFO lot matching (`pair_fifo`, `--grouping fifo`) is what some brokers' own round-trip reports do
+(NinjaTrader's Trades grid, Tradovate's Performance report): every opening lot is closed by the
+oldest matching closing quantity, each pair with exact fill prices. A closing fill smaller than
+the oldest open lot closes part of it; a closing fill larger than the whole position closes it and
+opens the other side with the remainder. Either way commissions are split by quantity, exactly
+(the pieces of one fill's commission always add back up to it).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from datetime import datetime
 from decimal import Decimal
 
 FEE_QUANTUM = Decimal("0.0001")
+PRICE_QUANTUM = Decimal("0.00000001")  # the stored precision of prices
+GROUPINGS = ("flat", "fifo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,3 +173,88 @@ def pair_fifo(executions: list[Execution]) -> PairingResult:
     for book in books.values():
         result.open_lots.extend((lot.execution, lot.remaining) for lot in book)
     return result
+
+
+@dataclass(slots=True)
+class _Position:
+    """An open flat-to-flat position: what was opened and closed so far."""
+
+    first: Execution
+    buy: bool
+    size: Decimal = Decimal(0)  # still open
+    opened: Decimal = Decimal(0)
+    open_value: Decimal = Decimal(0)
+    closed: Decimal = Decimal(0)
+    close_value: Decimal = Decimal(0)
+    fees: Decimal = Decimal(0)
+    last: Execution | None = None
+
+    def trip(self) -> RoundTrip:
+        last = self.last
+        assert last is not None
+        return RoundTrip(
+            account=self.first.account,
+            symbol=self.first.symbol,
+            side="LONG" if self.buy else "SHORT",
+            quantity=self.opened,
+            entry_time=self.first.time,
+            exit_time=last.time,
+            entry_price=(self.open_value / self.opened).quantize(PRICE_QUANTUM),
+            exit_price=(self.close_value / self.closed).quantize(PRICE_QUANTUM),
+            fees=self.fees,
+            multiplier=self.first.multiplier,
+            open_exec_id=self.first.exec_id,
+            close_exec_id=last.exec_id,
+            open_line=self.first.line,
+            close_line=last.line,
+        )
+
+
+def group_flat_to_flat(executions: list[Execution]) -> PairingResult:
+    """One trade per position from flat to flat, per (account, symbol). Pure: no ORM, no I/O.
+
+    The id is made from the first opening fill and the last closing fill, so it is stable across
+    re-imports and equal to the FIFO id when the trade is one opening and one closing fill.
+    """
+    kept, dropped = dedupe_executions(executions)
+    result = PairingResult(duplicates=dropped)
+    positions: dict[tuple[str, str], _Position] = {}
+    for execution in order_executions(kept):
+        key = (execution.account, execution.symbol)
+        position = positions.get(key)
+        qty_left, fee_left = execution.quantity, execution.fee
+        if position is not None and position.buy != execution.buy:
+            taking = min(position.size, qty_left)
+            fee = _take_fee(fee_left, qty_left, taking)
+            position.size -= taking
+            position.closed += taking
+            position.close_value += taking * execution.price
+            position.fees += fee
+            position.last = execution
+            qty_left -= taking
+            fee_left -= fee
+            if position.size == 0:
+                result.trips.append(position.trip())
+                del positions[key]
+                position = None
+        if qty_left <= 0:
+            continue
+        if position is None and execution.effect == "close":
+            result.unmatched_closes.append((execution, qty_left))
+            continue
+        if position is None:
+            position = positions[key] = _Position(first=execution, buy=execution.buy)
+        position.size += qty_left
+        position.opened += qty_left
+        position.open_value += qty_left * execution.price
+        position.fees += fee_left
+    for position in positions.values():
+        result.open_lots.append((position.first, position.size))
+    return result
+
+
+def group_executions(executions: list[Execution], grouping: str = "flat") -> PairingResult:
+    """Trades from fills with the chosen grouping: `flat` (flat to flat, the default) or `fifo`."""
+    if grouping == "fifo":
+        return pair_fifo(executions)
+    return group_flat_to_flat(executions)

@@ -16,6 +16,7 @@ def _broker_options(options: dict) -> dict | None:
         "account": options["account"],
         "date_order": "" if options["date_order"] == "MDY" else options["date_order"],
         "session_date": options["session_date"],
+        "grouping": "" if options["grouping"] == "flat" else options["grouping"],
     }
     return {k: v for k, v in chosen.items() if v} or None
 
@@ -44,6 +45,17 @@ class Command(BaseCommand):
             "--date-order", default="MDY", choices=["MDY", "DMY"], help="Slash dates month-first (default) or day-first"
         )
         parser.add_argument("--session-date", default="", help="YYYY-MM-DD: the trading day of a DAS Trader file")
+        parser.add_argument(
+            "--grouping",
+            default="flat",
+            choices=["flat", "fifo"],
+            help="Execution files: one trade per position from flat to flat (default), or FIFO lot pairs",
+        )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Import the valid rows and list every skipped line (default: any bad row writes nothing)",
+        )
 
     def handle(self, *args, **options) -> None:
         path: Path = options["path"]
@@ -56,6 +68,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             file_format=options["format"],
             options=_broker_options(options),
+            skip_invalid=options["skip_invalid"],
         )
         notes = result.notes
         if options["json"]:
@@ -73,6 +86,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"line {note.line}, left out: {note.message}")
             for warning in result.warnings:
                 self.stderr.write(f"line {warning.line}, {warning.field}: {warning.message}")
+            for skipped in result.skipped:
+                self.stderr.write(f"line {skipped.line}, skipped, {skipped.field}: {skipped.message}")
         if result.errors:
             if not options["json"]:
                 self.stderr.write(f"{len(result.errors)} error(s): nothing was imported.")
