@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("post_mortem", "0007_drop_untouched_analysis_recommendations"),
+        ("post_mortem", "0006_ask_questions"),
     ]
 
     operations = [
