@@ -25,6 +25,7 @@ from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminSingleDateW
 
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
+from post_mortem.mining import describe
 from post_mortem.mining.miner import DEFAULT_MIN_TRADES
 from post_mortem.models import AnalysisPattern, ImprovementPlan, Trade
 from post_mortem.models.choices import IMPLEMENTATION_STATUS_COLORS
@@ -58,11 +59,24 @@ def _dollars(value: float) -> str:
 
 
 def _confidence_level(p: AnalysisPattern) -> str:
-    if p.significant and p.confidence >= 0.99:
+    """Label colour: significant with q < 0.01 / significant / not significant."""
+    if p.significant and p.q_value < 0.01:
         return "high"
     if p.significant:
         return "medium"
     return "low"
+
+
+def _q_text(q: float) -> str:
+    return "q < 0.001" if q < 0.001 else f"q = {q:.2g}" if q < 0.1 else f"q = {q:.2f}"
+
+
+def _verdict(p: AnalysisPattern) -> str:
+    """'Significant, q < 0.001' / 'Not significant: the 95% CI ... includes zero' (the miner's rule)."""
+    if p.significant:
+        return f"Significant, {_q_text(p.q_value)}"
+    reasons = (p.details or {}).get("not_significant_because") or []
+    return f"Not significant, {_q_text(p.q_value)}" + (f": {reasons[0]}" if reasons else "")
 
 
 class MinePatternsForm(forms.Form):
@@ -96,8 +110,8 @@ def _forest_plot(p: AnalysisPattern) -> dict:
     ci_rest = details.get("mean_ci_rest") or [p.mean_r_rest, p.mean_r_rest]
     rows = [
         (f"{p.factor} = {p.segment} (n={p.n})", p.mean_r, ci_seg[0], ci_seg[1], "#6366f1"),
-        (f"rest (n={p.n_rest})", p.mean_r_rest, ci_rest[0], ci_rest[1], "#64748b"),
-        ("difference (bootstrap CI)", p.effect, p.ci_low, p.ci_high, "#dc2626" if p.effect < 0 else "#16a34a"),
+        (f"compared with (n={p.n_rest})", p.mean_r_rest, ci_rest[0], ci_rest[1], "#64748b"),
+        ("adjusted effect (95% CI)", p.effect, p.ci_low, p.ci_high, "#dc2626" if p.effect < 0 else "#16a34a"),
     ]
     rows = [row for row in rows if row[1] is not None]  # a group's mean is unknown without R values
     values = [v for _, m, lo, hi, _ in rows for v in (m, lo, hi) if v is not None] + [0.0]
@@ -170,16 +184,47 @@ def _distribution_json(p: AnalysisPattern) -> str:
     )
 
 
+def _comparison_sentence(p: AnalysisPattern) -> str:
+    """The comparison the effect comes from, for the pattern page."""
+    details = p.details or {}
+    if not details.get("comparison"):
+        return "Segment against the rest of the period's trades (mined before day-aware comparisons)."
+    facts = describe.SegmentFacts(
+        factor=p.factor,
+        segment=p.segment,
+        n=p.n,
+        share=float(details.get("share") or 0),
+        mean_r=p.mean_r or 0.0,
+        mean_r_rest=p.mean_r_rest or 0.0,
+        effect=p.effect,
+        ci_low=p.ci_low,
+        ci_high=p.ci_high,
+        p_value=p.p_value,
+        q_value=p.q_value,
+        win_rate=p.win_rate or 0.0,
+        win_rate_rest=p.win_rate_rest or 0.0,
+        fisher_p=p.fisher_p if p.fisher_p is not None else float("nan"),
+        dollars_at_stake=p.dollars_at_stake,
+        significant=p.significant,
+        reference=details.get("reference", ""),
+        comparison=details["comparison"],
+        n_days=int(details.get("n_days") or 0),
+        n_days_ref=int(details.get("n_days_ref") or 0),
+    )
+    return "Compared " + describe.comparison_text(facts, after_loss_minutes=details.get("after_loss_minutes", 30)) + "."
+
+
 @admin.register(AnalysisPattern)
 class AnalysisPatternAdmin(ModelAdmin):
     list_display = [
         "segment_name",
         "kind_label",
-        "confidence_label",
+        "verdict_label",
         "effect_display",
         "ci_display",
         "n",
         "q_display",
+        "comparison_display",
         "dollars_display",
         "period_display",
     ]
@@ -225,11 +270,18 @@ class AnalysisPatternAdmin(ModelAdmin):
     def kind_label(self, obj: AnalysisPattern) -> tuple[str, str]:
         return obj.pattern_type, obj.pattern_type.capitalize()
 
-    @display(description="Confidence", ordering="q_value", label=CONFIDENCE_COLORS)
-    def confidence_label(self, obj: AnalysisPattern) -> tuple[str, str]:
-        level = _confidence_level(obj)
-        text = f"{obj.confidence:.1%}" if obj.significant else f"{obj.confidence:.0%} (not significant)"
-        return level, text
+    @display(description="Verdict", ordering="q_value", label=CONFIDENCE_COLORS)
+    def verdict_label(self, obj: AnalysisPattern) -> tuple[str, str]:
+        return _confidence_level(obj), "Significant" if obj.significant else "Not significant"
+
+    @display(description="Compared with")
+    def comparison_display(self, obj: AnalysisPattern) -> str:
+        details = obj.details or {}
+        if details.get("comparison") == "days":
+            return f"{details.get('n_days', 0)} vs {details.get('n_days_ref', 0)} days ({details.get('reference', '')})"
+        if details.get("comparison") == "within_day":
+            return f"same days: {describe.reference_text(obj.factor, details.get('reference', ''))}"
+        return "the rest"
 
     @display(description="Effect", ordering="effect")
     def effect_display(self, obj: AnalysisPattern) -> str:
@@ -239,9 +291,9 @@ class AnalysisPatternAdmin(ModelAdmin):
     def ci_display(self, obj: AnalysisPattern) -> str:
         return f"{obj.ci_low:+.2f} to {obj.ci_high:+.2f}"
 
-    @display(description="q", ordering="q_value")
+    @display(description="q (BH)", ordering="q_value")
     def q_display(self, obj: AnalysisPattern) -> str:
-        return f"{obj.q_value:.2g}"
+        return "< 0.001" if obj.q_value < 0.001 else f"{obj.q_value:.2g}"
 
     @display(description="$ at stake", ordering="dollars_at_stake")
     def dollars_display(self, obj: AnalysisPattern) -> str:
@@ -264,7 +316,13 @@ class AnalysisPatternAdmin(ModelAdmin):
                 "p": obj,
                 "level": _confidence_level(obj),
                 "variant": CONFIDENCE_COLORS[_confidence_level(obj)],
-                "p_welch": details.get("p_welch"),
+                "verdict": _verdict(obj),
+                "reasons": details.get("not_significant_because") or [],
+                "comparison": _comparison_sentence(obj),
+                "same_trades_as": details.get("same_trades_as") or [],
+                "overlap_threshold": details.get("overlap_threshold"),
+                "min_effect": details.get("min_effect_r"),
+                "tests_in_run": details.get("tests_in_run"),
                 "ci_seg": details.get("mean_ci_segment") or [None, None],
                 "ci_rest": details.get("mean_ci_rest") or [None, None],
                 "share": details.get("share"),
@@ -381,9 +439,13 @@ class ImprovementPlanAdmin(ModelAdmin):
     def improvement_count(self, obj: ImprovementPlan) -> int:
         return len(obj.improvements or [])
 
-    @display(description="Weaknesses, $ at stake")
+    @display(description="Weaknesses, $ at stake (each trade once)")
     def weakness_dollars(self, obj: ImprovementPlan) -> str:
-        total = sum(i.get("dollars_at_stake", 0) for i in obj.improvements or [] if i.get("kind") == "avoid")
+        total = sum(
+            i.get("dollars_once", i.get("dollars_at_stake", 0))
+            for i in obj.improvements or []
+            if i.get("kind") == "avoid"
+        )
         return _dollars(total)
 
     @action(description="Build improvement plan", icon="checklist", permissions=["build"])
@@ -421,6 +483,8 @@ class ImprovementPlanAdmin(ModelAdmin):
                     {
                         **item,
                         "dollars_text": _dollars(item.get("dollars_at_stake", 0)),
+                        "dollars_once_text": _dollars(item.get("dollars_once", item.get("dollars_at_stake", 0))),
+                        "q_text": _q_text(item["q_value"]) if item.get("q_value") is not None else "",
                         "rec": rec,
                         "status_variant": IMPLEMENTATION_STATUS_COLORS.get(rec.implementation_status, "info")
                         if rec
@@ -445,6 +509,7 @@ def top_patterns_card(request: HttpRequest) -> DashboardCard | None:
             "pattern": p,
             "url": reverse("admin:post_mortem_analysispattern_change", args=[p.pk]),
             "variant": CONFIDENCE_COLORS[_confidence_level(p)],
+            "q_text": _q_text(p.q_value),
             "dollars_text": _dollars(p.dollars_at_stake),
         }
         for p in patterns

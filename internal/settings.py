@@ -170,6 +170,10 @@ USE_TZ = True
 DESK_TIMEZONE = os.environ.get("DESK_TIMEZONE", "America/New_York")
 # "After a loss" segment: entered within this many minutes of a losing exit on the same account.
 AFTER_LOSS_MINUTES = float(os.environ.get("AFTER_LOSS_MINUTES", "30"))
+# A mined pattern is significant only with q < 0.05, a CI excluding zero and |effect| >= this (R).
+PATTERN_MIN_EFFECT_R = float(os.environ.get("PATTERN_MIN_EFFECT_R", "0.15"))
+# Two segments whose trades overlap at least this much (Jaccard) are one finding.
+PATTERN_GROUP_OVERLAP = float(os.environ.get("PATTERN_GROUP_OVERLAP", "0.8"))
 
 # --- Static -------------------------------------------------------------------------------
 STATIC_URL = "static/"

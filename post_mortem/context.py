@@ -157,6 +157,7 @@ class ContextFrame:
     entry_hour: np.ndarray  # desk-local hour 0-23
     entry_minute: np.ndarray  # desk-local minute of the hour 0-59
     weekday: np.ndarray  # desk-local, Monday = 0
+    local_day: np.ndarray  # desk-local calendar day number (days since 1970-01-01): trades of one market day
 
 
 @dataclass(slots=True)
@@ -325,4 +326,5 @@ def compute_context(frame: TradeFrame, *, desk_tz: str, after_loss_minutes: floa
         entry_hour=hour,
         entry_minute=local_minute(frame.entry_ts, desk_tz),
         weekday=weekday,
+        local_day=local_day,
     )

@@ -11,6 +11,13 @@ import math
 import re
 from dataclasses import dataclass
 
+# Factors where a trader can choose more of a segment: only these become "do more of it" items.
+# For behavioral factors (after a loss, streaks, size, trade of day) the "strength" is the absence
+# of the weakness, which the weakness's own rule already covers.
+STRENGTH_FACTORS = frozenset(
+    {"setup", "symbol", "side", "hour", "weekday", "account", "holding_time", "trend", "volatility", "primary_factor"}
+)
+
 CATEGORY_BY_FACTOR = {
     "after_loss": "behavioral",
     "loss_streak": "behavioral",
@@ -49,6 +56,10 @@ class SegmentFacts:
     fisher_p: float
     dollars_at_stake: float
     significant: bool
+    reference: str = ""  # the comparison group's values ("false", "Tuesday, Wednesday, Thursday")
+    comparison: str = "within_day"  # "within_day" or "days" (days as the unit)
+    n_days: int = 0
+    n_days_ref: int = 0
 
 
 def category_for(factor: str, segment: str) -> str:
@@ -105,21 +116,43 @@ def _p(value: float) -> str:
     return "<1e-300" if value == 0 else f"{value:.2g}"
 
 
-def describe(facts: SegmentFacts, **subject_kwargs) -> str:
-    """One paragraph: segment vs rest, effect with CI, p and q, win rates, dollars at stake."""
-    who = subject(facts.factor, facts.segment, **subject_kwargs)
-    verdict = (
-        "Significant after Benjamini-Hochberg correction"
-        if facts.significant
-        else "Not significant after Benjamini-Hochberg correction"
+def comparison_text(facts: SegmentFacts, **subject_kwargs) -> str:
+    """Which comparison the effect comes from, in words a desk head can check."""
+    group = reference_text(facts.factor, facts.reference, **subject_kwargs)
+    if facts.comparison == "days":
+        return (
+            f"days as the unit: {facts.n_days} {facts.segment} days against {facts.n_days_ref} days of {group}, "
+            "each day's mean R net of the trade-level factors"
+        )
+    return (
+        f"within the same days against {group}, all factors estimated together "
+        "(day fixed effects, errors clustered by day)"
     )
+
+
+def reference_text(factor: str, reference: str, **subject_kwargs) -> str:
+    """The comparison group in words ("trades not after a loss", "typical values: 10, 11, 13")."""
+    if factor == "primary_factor":
+        return "analysed trades without this code"
+    if factor == "after_loss":
+        return "trades not entered soon after a loss"
+    return f"the factor's typical values ({reference})" if reference else "the other trades"
+
+
+def describe(facts: SegmentFacts, **subject_kwargs) -> str:
+    """One paragraph: raw means, the day-aware adjusted effect with CI, p and q, win rates, dollars."""
+    who = subject(facts.factor, facts.segment, **subject_kwargs)
+    if facts.significant:
+        verdict = "Significant (q < 0.05, CI excludes zero, above the minimum practical size)"
+    else:
+        verdict = "Not significant"
     return (
         f"{who} (n={facts.n}, {facts.share:.0%} of trades with R) averaged {facts.mean_r:+.2f}R against "
-        f"{facts.mean_r_rest:+.2f}R for the rest: {facts.effect:+.2f}R per trade "
-        f"(95% CI {facts.ci_low:+.2f} to {facts.ci_high:+.2f}; Mann-Whitney p={_p(facts.p_value)}, "
-        f"q={_p(facts.q_value)}). Win rate {facts.win_rate:.0%} vs {facts.win_rate_rest:.0%} "
+        f"{facts.mean_r_rest:+.2f}R for the comparison group. Compared {comparison_text(facts, **subject_kwargs)}: "
+        f"{facts.effect:+.2f}R per trade (95% CI {facts.ci_low:+.2f} to {facts.ci_high:+.2f}; p={_p(facts.p_value)}, "
+        f"Benjamini-Hochberg q={_p(facts.q_value)}). Win rate {facts.win_rate:.0%} vs {facts.win_rate_rest:.0%} "
         f"(Fisher p={_p(facts.fisher_p)}). {verdict}; about ${abs(facts.dollars_at_stake):,.0f} "
-        f"{'lost' if facts.effect < 0 else 'gained'} against the rest over the period."
+        f"{'lost' if facts.effect < 0 else 'gained'} against the comparison group over the period."
     )
 
 

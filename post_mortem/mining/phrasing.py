@@ -107,6 +107,8 @@ def _allowed_numbers(facts: SegmentFacts, extra: dict[str, float]) -> list[float
         facts.win_rate,
         facts.win_rate_rest,
         facts.win_rate - facts.win_rate_rest,
+        facts.n_days,
+        facts.n_days_ref,
         *extra.values(),
         95,
         100,

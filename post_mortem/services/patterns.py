@@ -20,7 +20,15 @@ from django.db import transaction
 
 from ..context import compute_context
 from ..mining import describe
-from ..mining.miner import DEFAULT_MIN_TRADES, DEFAULT_N_BOOT, HIST_EDGES, SegmentResult, mine
+from ..mining.miner import (
+    DEFAULT_GROUP_OVERLAP,
+    DEFAULT_MIN_TRADES,
+    DEFAULT_N_BOOT,
+    HIST_EDGES,
+    SegmentResult,
+    mine,
+)
+from ..mining.significance import DEFAULT_MIN_EFFECT_R
 from ..models import AnalysisPattern, JobRun, RunKind
 from ..selectors.patterns import analysis_columns_for, desk_day_start, patterns_for_period, trade_frame_for_mining
 from .runs import (
@@ -73,11 +81,25 @@ def _facts(seg: SegmentResult) -> describe.SegmentFacts:
         fisher_p=seg.fisher_p,
         dollars_at_stake=seg.dollars_at_stake,
         significant=seg.significant,
+        reference=seg.reference,
+        comparison=seg.comparison,
+        n_days=seg.n_days,
+        n_days_ref=seg.n_days_ref,
     )
 
 
-def _finite(x: float) -> float:
-    return float(x) if np.isfinite(x) else 0.0
+def min_effect_setting() -> float:
+    """PATTERN_MIN_EFFECT_R: the smallest |effect| in R a significant pattern may have."""
+    return float(getattr(settings, "PATTERN_MIN_EFFECT_R", DEFAULT_MIN_EFFECT_R))
+
+
+def overlap_setting() -> float:
+    """PATTERN_GROUP_OVERLAP: Jaccard overlap of trades above which two segments are one finding."""
+    return float(getattr(settings, "PATTERN_GROUP_OVERLAP", DEFAULT_GROUP_OVERLAP))
+
+
+def _finite(x: float, *, default: float = 0.0) -> float:
+    return float(x) if x is not None and np.isfinite(x) else default
 
 
 def patterns_mine(
@@ -103,7 +125,16 @@ def patterns_mine(
     if since is not None:
         period_mask &= frame.entry_ts >= desk_day_start(since).timestamp()
     analyses = analysis_columns_for(frame)
-    result = mine(frame, context, period_mask=period_mask, analyses=analyses, min_trades=min_trades, n_boot=n_boot)
+    result = mine(
+        frame,
+        context,
+        period_mask=period_mask,
+        analyses=analyses,
+        min_trades=min_trades,
+        n_boot=n_boot,
+        min_effect=min_effect_setting(),
+        overlap_threshold=overlap_setting(),
+    )
     if run is not None:
         run_set_progress(run_id=run.pk, done=0, total=result.segments_tested)
 
@@ -115,7 +146,7 @@ def patterns_mine(
             AnalysisPattern(
                 pattern_type="weakness" if seg.effect < 0 else "strength",
                 description=describe.describe(facts, after_loss_minutes=after_loss_minutes, desk_tz=desk_tz),
-                confidence=max(0.0, 1.0 - seg.q_value),
+                confidence=max(0.0, 1.0 - seg.q_value) if np.isfinite(seg.q_value) else 0.0,
                 category=describe.category_for(seg.factor, seg.segment),
                 action_items=describe.action_items(facts, after_loss_minutes=after_loss_minutes),
                 affected_trades=seg.n,
@@ -126,19 +157,33 @@ def patterns_mine(
                 n_rest=seg.n_rest,
                 mean_r=seg.mean_r,
                 mean_r_rest=seg.mean_r_rest,
-                effect=seg.effect,
-                ci_low=seg.ci_low,
-                ci_high=seg.ci_high,
-                p_value=seg.p_value,
-                q_value=seg.q_value,
+                effect=_finite(seg.effect),
+                ci_low=_finite(seg.ci_low),
+                ci_high=_finite(seg.ci_high),
+                p_value=_finite(seg.p_value, default=1.0),
+                q_value=_finite(seg.q_value, default=1.0),
                 win_rate=seg.win_rate,
                 win_rate_rest=seg.win_rate_rest,
                 fisher_p=seg.fisher_p,
                 dollars_at_stake=_finite(seg.dollars_at_stake),
                 significant=seg.significant,
                 details={
-                    "p_welch": _finite(seg.p_welch),
                     "share": seg.share,
+                    "reference": seg.reference,
+                    "comparison": seg.comparison,
+                    "se": _finite(seg.se),
+                    "df": _finite(seg.df),
+                    "n_days": seg.n_days,
+                    "n_days_ref": seg.n_days_ref,
+                    "days_in_period": result.days,
+                    "tests_in_run": result.segments_tested,
+                    "same_trades_as": seg.same_trades_as,
+                    "not_significant_because": seg.reasons,
+                    "new_trades": seg.new_trades,
+                    "dollars_new": _finite(seg.dollars_new),
+                    "alpha": result.alpha,
+                    "min_effect_r": result.min_effect,
+                    "overlap_threshold": result.overlap_threshold,
                     "accounts": seg.accounts,
                     "accounts_total": result.accounts_total,
                     "typical_risk": _finite(result.typical_risk),
@@ -239,6 +284,10 @@ def _facts_kwargs(row: AnalysisPattern) -> dict[str, Any]:
         "fisher_p": row.fisher_p,
         "dollars_at_stake": row.dollars_at_stake,
         "significant": row.significant,
+        "reference": (row.details or {}).get("reference", ""),
+        "comparison": (row.details or {}).get("comparison", ""),
+        "n_days": int((row.details or {}).get("n_days") or 0),
+        "n_days_ref": int((row.details or {}).get("n_days_ref") or 0),
     }
 
 

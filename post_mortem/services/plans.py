@@ -1,7 +1,12 @@
 """Turn significant patterns into an improvement plan with trackable recommendations.
 
 Ranking is by dollars at stake (effect x trades x typical risk): the weakness that cost the most
-comes first. Each improvement is a Recommendation carrying the segment it targets
+comes first. Only patterns the miner called significant (`significance.is_significant`: q < 0.05,
+CI excludes zero, at least the minimum practical size) enter a plan. Totals count each trade once:
+an item's `dollars_new` counts only trades not already in an earlier item (the miner computes it in
+this same order), so overlapping segments never add the same trade's money twice.
+
+Each improvement is a Recommendation carrying the segment it targets
 (`{"factor", "value"}`, the miner's own definition), so the feedback loop can later measure
 whether the desk's change actually moved that segment.
 
@@ -22,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..mining import describe
+from ..mining.miner import plan_order
 from ..models import (
     AnalysisPattern,
     ImplementationStatus,
@@ -38,9 +44,6 @@ logger = logging.getLogger(__name__)
 
 MAX_WEAKNESSES = 8
 MAX_STRENGTHS = 3
-STRENGTH_FACTORS = frozenset(
-    {"setup", "symbol", "side", "hour", "weekday", "account", "holding_time", "trend", "volatility", "primary_factor"}
-)
 
 
 def _facts(p: AnalysisPattern) -> describe.SegmentFacts:
@@ -76,13 +79,14 @@ def _scope_accounts(p: AnalysisPattern) -> list[str]:
 
 def select_plan_patterns(patterns: list[AnalysisPattern]) -> tuple[list[AnalysisPattern], list[AnalysisPattern]]:
     """Weaknesses worst first and strengths best first, by dollars at stake (significant only)."""
-    significant = [p for p in patterns if p.significant]
-    weaknesses = sorted((p for p in significant if p.effect < 0), key=lambda p: (p.dollars_at_stake, p.q_value))
-    strengths = sorted(
-        (p for p in significant if p.effect > 0 and p.factor in STRENGTH_FACTORS),
-        key=lambda p: (-p.dollars_at_stake, p.q_value),
-    )
+    weaknesses, strengths = plan_order(patterns)
     return weaknesses[:MAX_WEAKNESSES], strengths[:MAX_STRENGTHS]
+
+
+def _dollars_once(p: AnalysisPattern) -> float:
+    """The item's dollars counting only trades no earlier item holds (older patterns: all of them)."""
+    details = p.details or {}
+    return float(details["dollars_new"]) if "dollars_new" in details else p.dollars_at_stake
 
 
 def plan_build(
@@ -149,6 +153,8 @@ def plan_build(
                     "q_value": p.q_value,
                     "dollars_at_stake": p.dollars_at_stake,
                     "share": facts.share,
+                    "comparison": (p.details or {}).get("comparison", ""),
+                    "reference": (p.details or {}).get("reference", ""),
                 },
                 source=RecommendationSource.PLAN,
                 plan=plan,
@@ -170,7 +176,14 @@ def plan_build(
                     "expected_impact_r": rec.expected_impact_r,
                     "share": facts.share,
                     "n": p.n,
+                    "new_trades": int((p.details or {}).get("new_trades", p.n)),
                     "dollars_at_stake": p.dollars_at_stake,
+                    "dollars_once": _dollars_once(p),
+                    "effect": p.effect,
+                    "ci_low": p.ci_low,
+                    "ci_high": p.ci_high,
+                    "q_value": p.q_value,
+                    "same_trades_as": (p.details or {}).get("same_trades_as", []),
                     "scope_accounts": scope,
                     "pattern_id": p.pk,
                     "recommendation_id": rec.pk,
@@ -194,7 +207,7 @@ def _focus_areas(improvements: list[dict[str, Any]]) -> list[dict[str, Any]]:
             item["area"], {"area": item["area"], "dollars_at_stake": 0.0, "improvements": [], "kinds": set()}
         )
         if item["kind"] == "avoid":
-            area["dollars_at_stake"] += item["dollars_at_stake"]
+            area["dollars_at_stake"] += item.get("dollars_once", item["dollars_at_stake"])
         area["improvements"].append(item["rank"])
         area["kinds"].add(item["kind"])
     out = []
@@ -213,7 +226,8 @@ def _focus_areas(improvements: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _summary(improvements: list[dict[str, Any]], period_text: str) -> str:
     weak = [i for i in improvements if i["kind"] == "avoid"]
     strong = [i for i in improvements if i["kind"] == "do_more"]
-    lost = -sum(i["dollars_at_stake"] for i in weak)
+    lost = -sum(i.get("dollars_once", i["dollars_at_stake"]) for i in weak)
+    trades = sum(i.get("new_trades", i["n"]) for i in weak)
     parts = [
         f"Mined period {period_text}: {len(weak)} significant weakness{'es' if len(weak) != 1 else ''}, "
         f"{len(strong)} strength{'s' if len(strong) != 1 else ''} to build on."
@@ -221,7 +235,8 @@ def _summary(improvements: list[dict[str, Any]], period_text: str) -> str:
     if weak:
         top = weak[0]
         parts.append(
-            f"Together the weaknesses cost about ${lost:,.0f} against the rest of the desk's trades; "
+            f"Together the weaknesses cost about ${lost:,.0f} over {trades:,} trades, each trade counted once "
+            f"(at its costliest item); "
             f"the largest is {top['factor']}={top['value']} ({top['target']})"
         )
     return " ".join(parts)

@@ -21,13 +21,15 @@ def mined(db):
     return AnalysisPattern.objects.get(factor="after_loss", segment="true")
 
 
-def test_pattern_list_shows_confidence_labels_and_effects(ops_client, mined):
+def test_pattern_list_shows_verdicts_q_values_and_effects(ops_client, mined):
     response = ops_client.get(reverse("admin:post_mortem_analysispattern_changelist"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "after_loss = true" in html
     assert f"{mined.effect:+.2f} R" in html
-    assert "not significant" in html  # every tested segment is listed, labelled
+    assert "Not significant" in html  # every tested segment is listed, labelled
+    assert "q (BH)" in html and "Confidence" not in html  # q-values, not "confidence 1.000"
+    assert "same days:" in html  # the comparison each effect comes from
     assert "Mine patterns" in html
 
 
