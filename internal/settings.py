@@ -175,27 +175,45 @@ PATTERN_MIN_EFFECT_R = float(os.environ.get("PATTERN_MIN_EFFECT_R", "0.15"))
 # Two segments whose trades overlap at least this much (Jaccard) are one finding.
 PATTERN_GROUP_OVERLAP = float(os.environ.get("PATTERN_GROUP_OVERLAP", "0.8"))
 
-# --- Static -------------------------------------------------------------------------------
+# --- Static (production path: whitenoise) -------------------------------------------------
+# With DEBUG off whitenoise serves STATIC_ROOT with hashed, compressed names once
+# `collectstatic` has run. Before that (no manifest yet) the pages still render: the storage
+# answers plain names and whitenoise serves them from the apps' folders, and the deploy check
+# admin_ext.W001 says to run collectstatic.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists()
+WHITENOISE_USE_FINDERS = DEBUG or not STATIC_COLLECTED
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "internal.static.ManifestOrPlainStaticStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 MEDIA_ROOT = BASE_DIR / "media"
 
-# --- Security -----------------------------------------------------------------------------
+# --- Security (HTTPS behind a proxy: every switch is an environment variable) -------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("SECURE_COOKIES", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# The TLS proxy in front says a request came over HTTPS with X-Forwarded-Proto: https. Only set
+# this behind a proxy that overwrites that header (otherwise a client could claim HTTPS).
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Submitting the domain to the browsers' HSTS preload list is a decision for the whole domain,
+# outside this app: the deploy check that asks for it is silenced, SECURE_HSTS_PRELOAD stays.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
