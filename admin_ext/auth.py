@@ -1,19 +1,19 @@
-"""Users, groups and API tokens, restyled with unfold (Django's and DRF's behaviour, unfold's look)."""
+"""Users, groups and API tokens, restyled with unfold (Django's and knox's behavior, unfold's look)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
-from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
-from rest_framework.authtoken.models import TokenProxy
+from knox.admin import AuthTokenAdmin as BaseAuthTokenAdmin
+from knox.models import AuthToken
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
-if admin.site.is_registered(TokenProxy):
-    admin.site.unregister(TokenProxy)
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
 
 
 @admin.register(User)
@@ -46,6 +46,20 @@ class GroupAdmin(BaseGroupAdmin, ModelAdmin):
     pass
 
 
-@admin.register(TokenProxy)
-class TokenAdmin(BaseTokenAdmin, ModelAdmin):
-    """REST API tokens for scripts (DRF's admin: one token per user, looked up by user id)."""
+@admin.register(AuthToken)
+class AuthTokenAdmin(BaseAuthTokenAdmin, ModelAdmin):
+    """REST API tokens for scripts (django-rest-knox). Only a digest is stored, so the list shows
+    who holds a token and until when, never the token; a new token is shown once, on creation.
+    Deleting a row revokes that token."""
+
+    list_display = ("user", "digest_start", "created", "expiry")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    ordering = ("-created",)
+
+    @display(description="Digest (SHA-512)")
+    def digest_start(self, obj: AuthToken) -> str:
+        return f"{obj.digest[:12]}…"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -33,12 +33,12 @@ scale_bench = None  # imported in main(), after SCALE_BENCH_SQLITE is set
 
 def ops_token() -> str:
     from django.contrib.auth.models import Group, User
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     user, _ = User.objects.get_or_create(username="api-bench-ops", defaults={"is_staff": True})
     user.groups.add(Group.objects.get(name="Ops"))
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    _, token = AuthToken.objects.create(user=user)
+    return token
 
 
 def time_get(client, url: str, repeat: int) -> dict[str, object]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,9 +62,10 @@ INSTALLED_APPS = [
     "simple_history",
     "django_q",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "post_mortem",
     "admin_ext",
 ]
@@ -282,12 +284,14 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # --- REST ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "post_mortem.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["post_mortem.api.permissions.DeskModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "post_mortem.api.pagination.DeskPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": ["post_mortem.api.parsers.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "post_mortem.api.errors.api_exception_handler",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "post_mortem.api.ordering.StrictOrderingFilter",  # unknown ordering fields are a 400
@@ -298,6 +302,13 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"writes": os.environ.get("API_WRITE_THROTTLE", "120/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API tokens (django-rest-knox): only a SHA-512 digest is stored, each token expires. Created with
+# `manage.py create_api_token USER [--days N]`, which prints the token once.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=int(os.environ.get("API_TOKEN_DAYS", "90"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trade Post-Mortem Analyzer API",
     "DESCRIPTION": "Trades, post-mortems, patterns, improvement plans and recommendation tracking.",
@@ -305,6 +316,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's assets are served from this site (drf-spectacular-sidecar): no CDN needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- Logging ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from ..selectors.feedback import experiment_results, history_entries, history_qu
 from ..services.experiments import experiment_create
 from ..services.impact import DEFAULT_MIN_SAMPLE, DEFAULT_WINDOW_DAYS, impact_run_start
 from ..services.recommendations import MAX_REASON_LENGTH, recommendation_set_status, track_recommendation
-from .filters import IdFilter
+from .filters import IdFilter, StrictBooleanFilter, StrictChoiceFilter, StrictDateFilter
 from .schema import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS
 from .views.base import DeskReadOnlyViewSet
 
@@ -277,12 +277,12 @@ class ExperimentResultsSerializer(serializers.Serializer):
 class RecommendationFilter(df.FilterSet):
     area = df.CharFilter()
     type = df.CharFilter(field_name="type_code")
-    implementation_status = df.ChoiceFilter(choices=ImplementationStatus.choices)
-    source = df.ChoiceFilter(choices=RecommendationSource.choices)
+    implementation_status = StrictChoiceFilter(choices=ImplementationStatus.choices)
+    source = StrictChoiceFilter(choices=RecommendationSource.choices)
     plan = IdFilter(field_name="plan_id")
     analysis = IdFilter(field_name="analysis_id")
-    implemented_from = df.DateFilter(field_name="implementation_date", lookup_expr="gte")
-    implemented_to = df.DateFilter(field_name="implementation_date", lookup_expr="lte")
+    implemented_from = StrictDateFilter(field_name="implementation_date", lookup_expr="gte")
+    implemented_to = StrictDateFilter(field_name="implementation_date", lookup_expr="lte")
 
     class Meta:
         model = Recommendation
@@ -291,8 +291,8 @@ class RecommendationFilter(df.FilterSet):
 
 class ImpactAssessmentFilter(df.FilterSet):
     recommendation = IdFilter(field_name="recommendation_id")
-    status = df.ChoiceFilter(choices=AssessmentStatus.choices)
-    significant = df.BooleanFilter()
+    status = StrictChoiceFilter(choices=AssessmentStatus.choices)
+    significant = StrictBooleanFilter(field_name="significant")
     run = IdFilter(field_name="run_id")
 
     class Meta:
@@ -301,7 +301,7 @@ class ImpactAssessmentFilter(df.FilterSet):
 
 
 class ExperimentFilter(df.FilterSet):
-    metric = df.ChoiceFilter(choices=ExperimentMetric.choices)
+    metric = StrictChoiceFilter(choices=ExperimentMetric.choices)
     recommendation = IdFilter(field_name="recommendation_id")
 
     class Meta:

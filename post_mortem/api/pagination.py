@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE_SIZE = 500
+MAX_OFFSET = 2**63 - 1 - MAX_PAGE_SIZE  # the largest OFFSET a database takes, less one page
 
 
 def _parse_positive_int(request, name: str, default: int, maximum: int | None = None) -> int:
@@ -46,7 +47,11 @@ class StrictPageParamsMixin:
         return _parse_positive_int(request, self.page_size_query_param, self.page_size, self.max_page_size)
 
     def get_page_number(self, request, paginator=None) -> int:
-        return _parse_positive_int(request, self.page_query_param, 1)
+        """A page whose first row would lie past any 64-bit offset cannot exist: 404 like any page past the end."""
+        number = _parse_positive_int(request, self.page_query_param, 1)
+        if (number - 1) * self.get_page_size(request) > MAX_OFFSET:
+            raise NotFound("Invalid page.")
+        return number
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         params = super().get_schema_operation_parameters(view)

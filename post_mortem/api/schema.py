@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 
 from .serializers import ErrorDetailSerializer
@@ -25,3 +26,18 @@ THROTTLED = OpenApiResponse(ErrorDetailSerializer, description="Write rate limit
 READ_ERRORS = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN}
 DETAIL_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}
 WRITE_ERRORS = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED}
+
+
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the knox token header (`Authorization: Token <token>`) as the security scheme."""
+
+    target_class = "post_mortem.api.authentication.ExpiringTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'Prefix "Token ", e.g. `Token 3f2a...` (make one with `manage.py create_api_token USER`).',
+        }

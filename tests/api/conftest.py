@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 
@@ -21,9 +21,9 @@ def _token_client(username: str, group: str | None) -> APIClient:
     user = User.objects.create_user(username=username, password="pw-" + username)
     if group:
         user.groups.add(Group.objects.get(name=group))
-    token = Token.objects.create(user=user)
+    _, token = AuthToken.objects.create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     client.user = user
     return client
 
