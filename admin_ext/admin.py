@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     analyses,
+    ask,
     auth,
     brokers,
     dashboard,

@@ -386,6 +386,12 @@ UNFOLD = {
                         "link": reverse_lazy("admin:post_mortem_recommendation_prioritisation"),
                         "permission": _can_view("recommendation"),
                     },
+                    {
+                        "title": _("Ask"),
+                        "icon": "forum",
+                        "link": reverse_lazy("admin:post_mortem_question_ask"),
+                        "permission": lambda request: request.user.has_perm("post_mortem.add_question"),
+                    },
                 ],
             },
             {
@@ -433,6 +439,7 @@ UNFOLD = {
                         "link": reverse_lazy("admin:post_mortem_recommendation_audit"),
                         "permission": _can_view("recommendation"),
                     },
+                    _nav("Questions asked", "question_answer", "question"),
                     {
                         "title": _("Login attempts"),
                         "icon": "lock_person",

@@ -1,6 +1,6 @@
 """Routes of the REST API under /api/post-mortem/."""
 
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 from rest_framework.routers import DefaultRouter
 
 from .feedback import routes as feedback_routes
@@ -40,5 +40,6 @@ urlpatterns = [
     path("analyses/", AnalysisListView.as_view(), name="analysis-list"),
     path("analyses/batch/", AnalysisBatchView.as_view(), name="analysis-batch"),
     path("analyses/<dbid:trade_id>/", AnalysisDetailView.as_view(), name="analysis-detail"),
+    path("ask/", include("post_mortem.api.views.ask")),
     *router.urls,
 ]

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from .. import stats
 from ..mining import fast_stats
-from ..mining.segments import FACTORS, factor_column, segment_mask
+from ..mining.segments import FACTORS, NO_SETUP, factor_column, segment_mask
 from ..selectors import ask as selectors
 from ..selectors.patterns import desk_day_start
 
@@ -268,7 +268,8 @@ class ToolBox:
             (selection.exclude_setups, frame.setup, False),
         ):
             if values:
-                hit = np.isin(column, list(values))
+                wanted = ["" if v == NO_SETUP else v for v in values] if column is frame.setup else list(values)
+                hit = np.isin(column, wanted)
                 mask &= hit if keep else ~hit
         if selection.since:
             mask &= frame.entry_ts >= desk_day_start(selection.since).timestamp()
