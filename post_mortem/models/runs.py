@@ -25,6 +25,11 @@ class JobRun(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The lease of a single-task run (chunked runs lease their chunks): who holds it, its last
+    # renewal (or, while queued, its last hand-out to the queue), and how many claims it had.
+    claimed_by = models.CharField(max_length=120, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -55,6 +60,7 @@ class RunChunk(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_by = models.CharField(max_length=120, blank=True, default="")
     claimed_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last renewal of the holder's lease")
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -18,8 +20,9 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..models import ChunkStatus, JobRun, RunChunk, RunKind, RunStatus
@@ -27,12 +30,13 @@ from ..models import ChunkStatus, JobRun, RunChunk, RunKind, RunStatus
 logger = logging.getLogger(__name__)
 
 MAX_STORED_FAILURES = 200
-# A chunk claimed longer ago than this, and not finished, is treated as abandoned by a dead worker.
-# It must exceed the longest time one chunk can take, or a slow (alive) worker's chunk is redone.
-# RUN_CHUNK_LEASE_SECONDS exists for tests that kill workers and cannot wait minutes.
-_LEASE_MINUTES = float(os.environ.get("RUN_CHUNK_LEASE_MINUTES", "15"))
-_LEASE_SECONDS = os.environ.get("RUN_CHUNK_LEASE_SECONDS") or 60 * _LEASE_MINUTES
-CHUNK_LEASE = timedelta(seconds=float(_LEASE_SECONDS))
+# A worker holds a lease on its chunk (or single-task run) and renews it every HEARTBEAT_EVERY
+# from a background thread while the work runs. A lease not renewed for CHUNK_LEASE means the
+# worker is dead (kill -9, OOM, a lost machine): the recovery sweep, every minute, re-queues the
+# work, so it restarts within about two minutes. A slow but alive worker keeps renewing, so its
+# work is never taken twice, however long it takes. RUN_CHUNK_LEASE_SECONDS shortens it in tests.
+CHUNK_LEASE = timedelta(seconds=float(os.environ.get("RUN_CHUNK_LEASE_SECONDS") or 60))
+HEARTBEAT_EVERY = CHUNK_LEASE / 4
 MAX_CHUNK_ATTEMPTS = 3
 OPEN_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
@@ -42,6 +46,12 @@ OPEN_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 # task in params["chunk_task"] (dotted path), which wins over this table.
 CHUNK_TASKS: dict[str, str] = {
     RunKind.ANALYSIS: "post_mortem.tasks.analysis.analyze_chunk",
+}
+# The django-q2 task of each single-task run kind (called with the run id), for the same sweep.
+RUN_TASKS: dict[str, str] = {
+    RunKind.MINING: "post_mortem.tasks.mining.mining_run_task",
+    RunKind.PLAN: "post_mortem.tasks.mining.plan_run_task",
+    RunKind.IMPACT: "post_mortem.tasks.impact.impact_run_task",
 }
 # Analysis runs in Message Batches mode: a chunk is submitted by this task, then stays RUNNING
 # (its batch id in run.result["batches"]) until the batch poller collects it, hours later maybe.
@@ -91,6 +101,47 @@ def run_create_chunks(*, run: JobRun, units: Sequence[Any], chunk_size: int) -> 
     return list(run.chunks.order_by("seq"))
 
 
+def _lease_expired(now: Any) -> Q:
+    """Held work whose holder stopped renewing its lease (rows from before heartbeats: by claim time)."""
+    stale_before = now - CHUNK_LEASE
+    return Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, claimed_at__lt=stale_before)
+
+
+@contextmanager
+def lease_heartbeat(held: QuerySet, every: timedelta | None = None) -> Iterator[None]:
+    """Renew a lease (heartbeat_at of the rows in `held`) from a thread while the body runs.
+
+    `held` must match only while this worker still holds the lease (its claimed_by and attempt),
+    so a worker whose lease was taken over cannot renew the new holder's. The thread has its own
+    database connection and closes it; a failed renewal (a busy SQLite, a network blip) is logged
+    and retried at the next beat: the lease is several beats long. Work shorter than one beat
+    never touches the database from the thread.
+    """
+    interval = (every or HEARTBEAT_EVERY).total_seconds()
+    stop = threading.Event()
+    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    held.update(heartbeat_at=timezone.now())
+                except Exception:
+                    logger.warning("lease heartbeat failed; retrying at the next beat", exc_info=True)
+        finally:
+            connection.close()
+
+    thread = None if in_memory else threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
+    if thread is not None:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=interval + 30)
+
+
 def run_mark_started(*, run_id: int) -> None:
     JobRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING, started_at=timezone.now()
@@ -107,10 +158,16 @@ def chunk_claim(*, chunk_id: int) -> RunChunk | None:
     `chunk_release` uses so a worker whose lease was taken over cannot give back someone else's claim.
     """
     now = timezone.now()
-    claimable = Q(status=ChunkStatus.QUEUED) | Q(status=ChunkStatus.RUNNING, claimed_at__lt=now - CHUNK_LEASE)
+    claimable = Q(status=ChunkStatus.QUEUED) | (Q(status=ChunkStatus.RUNNING) & _lease_expired(now))
     claimed = RunChunk.objects.filter(
         claimable, pk=chunk_id, attempts__lt=MAX_CHUNK_ATTEMPTS, run__status__in=OPEN_RUN_STATUSES
-    ).update(status=ChunkStatus.RUNNING, claimed_by=worker_name(), claimed_at=now, attempts=F("attempts") + 1)
+    ).update(
+        status=ChunkStatus.RUNNING,
+        claimed_by=worker_name(),
+        claimed_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+    )
     if not claimed:
         return None
     run_id = RunChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).get()
@@ -257,9 +314,13 @@ def run_execute(*, run_id: int, work: Callable[[JobRun], RunOutcome]) -> JobRun:
     run = JobRun.objects.get(pk=run_id)
     if run.is_finished:
         return run
-    run_mark_started(run_id=run_id)
+    run = run_claim(run_id=run_id)
+    if run is None:  # a live worker holds it (a redelivered task), or it just finished
+        return JobRun.objects.get(pk=run_id)
+    held = JobRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, claimed_by=run.claimed_by, attempts=run.attempts)
     try:
-        outcome = work(run)
+        with lease_heartbeat(held):
+            outcome = work(run)
     except ValidationError as exc:
         return run_fail(run_id=run_id, error="; ".join(exc.messages))
     except Exception as exc:  # the operator reads the reason on the run page
@@ -268,6 +329,25 @@ def run_execute(*, run_id: int, work: Callable[[JobRun], RunOutcome]) -> JobRun:
     if outcome.units is not None:
         JobRun.objects.filter(pk=run_id).update(done=outcome.units, succeeded=outcome.units, total=outcome.units)
     return run_finish(run_id=run_id, result=outcome.result)
+
+
+def run_claim(*, run_id: int) -> JobRun | None:
+    """Claim a single-task run for this worker (one conditional UPDATE, like `chunk_claim`).
+
+    Claimable: queued, or running under a lease its holder stopped renewing. None when a live
+    worker holds it, it is finished, or it used up its attempts (the sweep fails it).
+    """
+    now = timezone.now()
+    expired = Q(heartbeat_at__lt=now - CHUNK_LEASE) | Q(heartbeat_at__isnull=True)  # null: started before leases
+    claimable = Q(status=RunStatus.QUEUED) | (Q(status=RunStatus.RUNNING) & expired)
+    claimed = JobRun.objects.filter(claimable, pk=run_id, attempts__lt=MAX_CHUNK_ATTEMPTS).update(
+        status=RunStatus.RUNNING,
+        claimed_by=worker_name(),
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce("started_at", now),
+    )
+    return JobRun.objects.get(pk=run_id) if claimed else None
 
 
 def chunk_execute(
@@ -286,8 +366,12 @@ def chunk_execute(
     chunk = chunk_claim(chunk_id=chunk_id)
     if chunk is None:
         return None
+    held = RunChunk.objects.filter(
+        pk=chunk.pk, status=ChunkStatus.RUNNING, claimed_by=chunk.claimed_by, attempts=chunk.attempts
+    )
     try:
-        work(chunk)
+        with lease_heartbeat(held):
+            work(chunk)
     except Exception as exc:
         if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
             (exhausted or chunk_fail_units)(chunk, exc)
@@ -365,7 +449,7 @@ def run_recover_stale_chunks(*, run_id: int | None = None) -> dict[str, int]:
     counts = {"requeued": 0, "failed": 0, "reenqueued": 0}
     touched_runs: set[int] = set()
 
-    stale_running = chunks.filter(status=ChunkStatus.RUNNING, claimed_at__lt=stale_before)
+    stale_running = chunks.filter(_lease_expired(now), status=ChunkStatus.RUNNING)
     for chunk in stale_running.select_related("run").only(
         "pk", "attempts", "payload", "run__kind", "run__params", "run__result", "run_id"
     ):
@@ -373,7 +457,7 @@ def run_recover_stale_chunks(*, run_id: int | None = None) -> dict[str, int]:
             continue
         with transaction.atomic():
             still_stale = RunChunk.objects.filter(
-                pk=chunk.pk, status=ChunkStatus.RUNNING, attempts=chunk.attempts, claimed_at__lt=stale_before
+                _lease_expired(now), pk=chunk.pk, status=ChunkStatus.RUNNING, attempts=chunk.attempts
             )
             if chunk.attempts >= MAX_CHUNK_ATTEMPTS:
                 reason = f"abandoned by its worker {chunk.attempts} times (lease {CHUNK_LEASE})"
@@ -408,8 +492,43 @@ def run_recover_stale_chunks(*, run_id: int | None = None) -> dict[str, int]:
 
     for touched in touched_runs:
         run_finish_if_complete(run_id=touched)
+    if run_id is None:
+        for key, value in _recover_single_task_runs(now).items():
+            counts[key] += value
     if any(counts.values()):
         logger.warning("recovered stale run chunks: %s", counts)
+    return counts
+
+
+def _recover_single_task_runs(now: Any) -> dict[str, int]:
+    """The sweep for runs that are one task (mining, plan, impact, what-if), by their own lease.
+
+    Running with an expired lease: back to queued and the task enqueued again (failed after
+    MAX_CHUNK_ATTEMPTS). Queued and not handed out for a whole lease (the task was lost with a
+    dead cluster, or sits behind a long queue): enqueued again, at most once per lease
+    (heartbeat_at records the hand-out). A duplicate is harmless: `run_claim` lets one through.
+    """
+    stale_before = now - CHUNK_LEASE
+    counts = {"requeued": 0, "failed": 0, "reenqueued": 0}
+    runs = JobRun.objects.filter(kind__in=list(RUN_TASKS))
+    expired = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
+    stale = runs.filter(expired, status=RunStatus.RUNNING)
+    for run_id, kind, attempts in stale.values_list("pk", "kind", "attempts"):
+        still = JobRun.objects.filter(expired, pk=run_id, status=RunStatus.RUNNING)
+        if attempts >= MAX_CHUNK_ATTEMPTS:
+            if still.exists():
+                run_fail(run_id=run_id, error=f"abandoned by its worker {attempts} times (lease {CHUNK_LEASE})")
+                counts["failed"] += 1
+        elif still.update(status=RunStatus.QUEUED, claimed_by="", heartbeat_at=now):
+            enqueue_after_commit(RUN_TASKS[kind], run_id, task_name=f"{kind.lower()} run {run_id} (recovered)")
+            counts["requeued"] += 1
+    lost = runs.filter(status=RunStatus.QUEUED).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+    )
+    for run_id, kind in lost.values_list("pk", "kind"):
+        if JobRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(heartbeat_at=now):
+            enqueue_after_commit(RUN_TASKS[kind], run_id, task_name=f"{kind.lower()} run {run_id} (re-sent)")
+            counts["reenqueued"] += 1
     return counts
 
 

@@ -30,7 +30,8 @@ def _run(units: int = 10, chunk_size: int = 4) -> tuple[JobRun, list[RunChunk]]:
 
 
 def _age_claim(chunk: RunChunk, by: timedelta = timedelta(hours=2)) -> None:
-    RunChunk.objects.filter(pk=chunk.pk).update(claimed_at=timezone.now() - by)
+    """The chunk was handed out (or claimed) `by` ago and its holder has not renewed its lease since."""
+    RunChunk.objects.filter(pk=chunk.pk).update(claimed_at=timezone.now() - by, heartbeat_at=timezone.now() - by)
 
 
 @pytest.fixture
