@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('post_mortem', '0006_ask_questions'),
+        ('post_mortem', '0008_drop_untouched_analysis_recommendations'),
     ]
 
     operations = [
