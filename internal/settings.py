@@ -107,7 +107,7 @@ SQLITE_OPTIONS = {
     # A web process and a qcluster write concurrently: WAL + immediate transactions + a busy
     # timeout is what keeps SQLite from answering "database is locked".
     "transaction_mode": "IMMEDIATE",
-    "timeout": 20,
+    "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -124,6 +124,9 @@ else:
         }
     }
 DB_VENDOR = "postgresql" if "postgres" in DATABASES["default"]["ENGINE"] else "sqlite"
+
+# --- Database busy: a writer that cannot get the lock gets 503 + Retry-After, not a 500 -----
+MIDDLEWARE += ["internal.busy.DatabaseBusyMiddleware"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

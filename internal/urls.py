@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-# JSON errors under /api/ (unknown routes included), Django's pages elsewhere.
+# JSON errors under /api/ (unknown routes included), Django's pages elsewhere; a lock timeout
+# outside a view (e.g. saving the session) is "busy, try again" (internal.busy), not a 500.
 handler404 = "post_mortem.api.errors.api_not_found"
-handler500 = "post_mortem.api.errors.api_server_error"
+handler500 = "internal.busy.server_error"
