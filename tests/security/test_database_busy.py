@@ -6,6 +6,7 @@ to write; the busy timeout is shortened so the test does not wait 20 s.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import contextmanager
 
@@ -91,4 +92,4 @@ def test_handler500_keeps_the_api_json_shape():
         raise RuntimeError("boom")
     except RuntimeError:
         response = server_error(request)
-    assert response.status_code == 500 and response.json() == {"detail": "Server error."}
+    assert response.status_code == 500 and json.loads(response.content) == {"detail": "Server error."}
