@@ -99,6 +99,11 @@ class BrokerImportForm(forms.Form):
         widget=UnfoldAdminSelectWidget,
         help_text="files of fills (executions); files of closed trades keep their rows",
     )
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label="Skip invalid rows",
+        help_text="import the valid rows and list every skipped line on the batch (default: nothing is written)",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,6 +116,9 @@ class BrokerImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise ValidationError("the file is larger than 200 MB")
         return upload
+
+    def wants_skip_invalid(self) -> bool:
+        return bool(self.cleaned_data.get("skip_invalid"))
 
     def broker_options(self) -> dict[str, str]:
         data = self.cleaned_data
@@ -255,7 +263,7 @@ class ImportLayoutAdmin(ModelAdmin):
                 file_format=file_format,
                 created_by=request.user,
                 rows_estimate=count_data_rows(data),
-                options=options,
+                options={**options, **({"skip_invalid": True} if form.wants_skip_invalid() else {})},
             )
             self.message_user(request, f"{upload.name}: importing in the background.", messages.INFO)
             return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_change", args=[batch.pk]))
@@ -268,6 +276,7 @@ class ImportLayoutAdmin(ModelAdmin):
             dry_run=True,
             created_by=request.user,
             record_rejection=True,  # a refused file is a FAILED batch, as on the command line
+            skip_invalid=form.wants_skip_invalid(),
         )
         context.update({"form": form, "result": result, "errors": result.errors[:PREVIEW_ERRORS]})
         if result.ok:
@@ -284,6 +293,7 @@ class ImportLayoutAdmin(ModelAdmin):
                         "file_format": file_format,
                         "timezone": tz_name,
                         **options,
+                        **({"skip_invalid": "1"} if form.wants_skip_invalid() else {}),
                     },
                     "sample": result.sample[:PREVIEW_SAMPLE],
                 }
@@ -306,6 +316,7 @@ class ImportLayoutAdmin(ModelAdmin):
             file_format=request.POST.get("file_format", "auto"),
             options=options or None,
             created_by=request.user,
+            skip_invalid=request.POST.get("skip_invalid") == "1",
         )
         stored.unlink(missing_ok=True)
         if not result.ok:

@@ -119,6 +119,11 @@ class TradeImportForm(ImportForm):
         widget=UnfoldAdminSelectWidget,
     )
     file_format = forms.ChoiceField(label="Layout", initial="auto", widget=UnfoldAdminSelectWidget)
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label="Skip invalid rows",
+        help_text="Import the valid rows; the preview and the batch list every skipped line with its reason",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,6 +134,7 @@ class TradeImportForm(ImportForm):
 class TradeConfirmImportForm(ConfirmImportForm):
     timezone = forms.CharField(widget=forms.HiddenInput)
     file_format = forms.CharField(widget=forms.HiddenInput)
+    skip_invalid = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class PageOrderRangeNumericFilter(RangeNumericFilter):
@@ -273,6 +279,7 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
         if form is not None and hasattr(form, "cleaned_data"):
             kwargs["tz_name"] = form.cleaned_data.get("timezone") or "UTC"
             kwargs["file_format"] = form.cleaned_data.get("file_format") or "auto"
+            kwargs["skip_invalid"] = bool(form.cleaned_data.get("skip_invalid"))
         return kwargs
 
     def get_confirm_form_initial(self, request, import_form):
@@ -280,6 +287,7 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
         if import_form is not None:
             initial["timezone"] = import_form.cleaned_data.get("timezone") or "UTC"
             initial["file_format"] = import_form.cleaned_data.get("file_format") or "auto"
+            initial["skip_invalid"] = bool(import_form.cleaned_data.get("skip_invalid"))
         return initial
 
     def import_action(self, request: HttpRequest, **kwargs):
@@ -300,6 +308,7 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
                         file_format=form.cleaned_data["file_format"],
                         created_by=request.user,
                         rows_estimate=rows,
+                        options={"skip_invalid": True} if form.cleaned_data.get("skip_invalid") else None,
                     )
                     messages.info(
                         request,

@@ -1,12 +1,15 @@
 """Import throughput: the project's import path against a raw csv + sqlite3 baseline, same run.
 
     python benchmarks/import_bench.py --rows 100000 --json
+    python benchmarks/import_bench.py --mb 50 --json     # a 50 MB file: peak memory of the import
 
 Generates a canonical trade file, imports it into a fresh migrated SQLite database through
 `trades_import` (what `import_trades` and the admin's background import run: read, validate every
 row, derive the numbers, write in one transaction, record the batch), then loads the same file with
 the csv module + sqlite3 executemany in one transaction into a table of the same shape. Prints
 {"rows_per_s", "raw_rows_per_s", "ratio", ...}. Target (issue 2): ratio >= 0.25.
+`peak_rss_mb` is the process's peak resident memory right after the import (Django, the
+migrated database and the import together; the import streams the file in chunks).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -124,12 +128,16 @@ def raw_baseline(path: Path, db_path: Path, *, schema: str) -> tuple[float, floa
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--mb", type=float, default=0, help="generate a file of about this many MB instead")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--reimport", action="store_true", help="also time a second, no-op import")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="import_bench_"))
     csv_path = work / "trades.csv"
+    if args.mb:
+        generate(csv_path, 2000)
+        args.rows = int(args.mb * 1024 * 1024 / (csv_path.stat().st_size / 2000))
     generate(csv_path, args.rows)
 
     os.environ["SQLITE_PATH"] = str(work / "bench.sqlite3")
@@ -155,6 +163,7 @@ def main() -> None:
     started, cpu_started = time.perf_counter(), time.process_time()
     result = trades_import(source=csv_path, file_name=csv_path.name)
     project_s, project_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert result.ok and result.created == args.rows, result.as_json()["errors"][:5]
     assert Trade.objects.count() == args.rows
 
@@ -171,6 +180,8 @@ def main() -> None:
     raw_rows_per_s = args.rows / raw_s
     out = {
         "rows": args.rows,
+        "file_mb": round(csv_path.stat().st_size / 1024 / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb),
         "seconds": round(project_s, 3),
         "raw_seconds": round(raw_s, 3),
         "rows_per_s": round(rows_per_s),

@@ -139,9 +139,9 @@ def unknown_column_problems(columns: Iterable[str]) -> tuple[list[RowError], lis
     for column in columns:
         if not column or column in known or column in DERIVED_COLUMNS:
             continue
-        close = difflib.get_close_matches(column, known, n=1, cutoff=0.6)
+        close = [k for k in known if k.startswith(column + "_") or k.split("_")[0] == column][:1]
         if not close:
-            close = [k for k in known if k.startswith(column + "_") or k.split("_")[0] == column][:1]
+            close = difflib.get_close_matches(column, known, n=1, cutoff=0.6)
         if close:
             errors.append(
                 RowError(1, column, f"unknown column '{column}' (did you mean '{close[0]}'?); rename it or remove it")

@@ -43,6 +43,7 @@ from .runs import enqueue_after_commit, run_create, run_fail, run_finish, run_ma
 MAX_STORED_ERRORS = 1000
 MAX_RAW_ROWS = 200
 CHUNK_ROWS = 5000
+ROLLBACK_CHUNK = 2000
 
 
 @dataclass(slots=True)
@@ -476,34 +477,44 @@ def trades_import_from_batch(*, batch_id: int) -> ImportResult | None:
 
 
 def import_batch_rollback(*, batch: ImportBatch, user: Any) -> dict[str, int]:
-    """Undo a batch: delete the trades it created, restore the trades it updated.
+    """Undo a batch: restore the trades it updated, delete the trades it created.
 
     Only trades still owned by this batch are touched: a trade a later batch re-imported keeps
-    the later values (rolling back an older batch must not undo a newer one).
+    the later values (rolling back an older batch must not undo a newer one). Written in
+    transactions of ROLLBACK_CHUNK trades, so rolling back 190k trades never holds the database's
+    write lock for long (SQLite has one writer); a rollback that stops half way is resumed by
+    running it again, since restored and deleted trades are no longer owned by the batch.
     """
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != BatchStatus.COMPLETED:
-            raise ValueError(f"only a completed import can be rolled back (this one is {batch.get_status_display()})")
-        previous = batch.previous_values or {}
-        owned = Trade.objects.filter(import_batch=batch)
-        restored_ids = [int(pk) for pk in previous]
-        to_delete = owned.exclude(pk__in=restored_ids) if restored_ids else owned
-        _total, per_model = to_delete.delete()
-        deleted = per_model.get(Trade._meta.label, 0)
-        restored = 0
-        for start in range(0, len(restored_ids), 500):
-            chunk = restored_ids[start : start + 500]
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    if batch.status != BatchStatus.COMPLETED:
+        raise ValueError(f"only a completed import can be rolled back (this one is {batch.get_status_display()})")
+    previous = batch.previous_values or {}
+    restored_ids = [int(pk) for pk in previous]
+    restored = 0
+    for start in range(0, len(restored_ids), ROLLBACK_CHUNK):
+        chunk = restored_ids[start : start + ROLLBACK_CHUNK]
+        with transaction.atomic():
             trades = list(Trade.objects.filter(pk__in=chunk, import_batch=batch))
             for trade in trades:
                 for name, value in previous[str(trade.pk)].items():
                     setattr(trade, name, _restore_value(trade, name, value))
             Trade.objects.bulk_update(trades, list(RESTORED_FIELDS), batch_size=200)
-            restored += len(trades)
-        batch.status = BatchStatus.ROLLED_BACK
-        batch.rolled_back_at = timezone.now()
-        batch.rolled_back_by = _user(user)
-        batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by"])
+        restored += len(trades)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Trade.objects.filter(import_batch=batch).order_by().values_list("pk", flat=True)[:ROLLBACK_CHUNK]
+            )
+            if not ids:
+                break
+            _total, per_model = Trade.objects.filter(pk__in=ids).delete()
+        deleted += per_model.get(Trade._meta.label, 0)
+    with transaction.atomic():
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.ROLLED_BACK, rolled_back_at=timezone.now(), rolled_back_by=_user(user)
+        )
+    batch.refresh_from_db()
     return {"deleted": deleted, "restored": restored}
 
 

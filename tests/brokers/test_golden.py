@@ -147,7 +147,60 @@ GOLDEN: dict[str, tuple[str, list[tuple], str, str]] = {
         "125",
         "3.03",
     ),
+    # Real-export shapes: NinjaTrader 8 with Profit net of more fees than Commission (fees = gross -
+    # Profit: 24 - 22.10 = 1.90, 40 - 36.20 = 3.80), TopstepX plain roots (MNQ x2, NQ x20), DAS with
+    # a `Symbol` header, Tradovate Orders (Canceled/Rejected rows are not fills), MT5 Position
+    # History (deals paired by Position, contract size from Profit: 150 / 0.0015 = 100000,
+    # 500 / 5 = 100), IBKR Transaction History (dates only; dividend/tax/FX/interest/deposit rows
+    # are not trades; NVDA still open).
+    "ninjatrader_trades_net.csv": (
+        "ninjatrader_trades",
+        [
+            ("Sim101", "MNQ SEP26", "LONG", "1", "20010.25", "20022.25", "1.9", "2"),
+            ("Sim101", "MNQ SEP26", "SHORT", "2", "20030.5", "20020.5", "3.8", "2"),
+        ],
+        "64",
+        "5.7",
+    ),
+    "topstepx_roots.csv": (
+        "topstepx",
+        [
+            ("OPT-ACCT", "MNQ", "LONG", "1", "20010.25", "20015.75", "0.74", "2"),
+            ("OPT-ACCT", "NQ", "SHORT", "1", "20000", "19990", "2.8", "20"),
+        ],
+        "211",
+        "3.54",
+    ),
+    "tradovate_orders.csv": (
+        "tradovate_orders",
+        [
+            ("APEX-2", "MNQU6", "LONG", "1", "20000.25", "20010.25", "0", "2"),
+            ("APEX-2", "MNQU6", "LONG", "1", "20000.25", "20005.75", "0", "2"),
+            ("APEX-2", "NQU6", "SHORT", "1", "20100", "20080", "0", "20"),
+        ],
+        "431",
+        "0",
+    ),
+    "mt5_positions.csv": (
+        "mt5_positions",
+        [
+            ("5012345", "EURUSD", "LONG", "1", "1.085", "1.0865", "0", "100000"),
+            ("5012345", "XAUUSD", "SHORT", "0.5", "2350", "2340", "0", "100"),
+        ],
+        "650",
+        "0",
+    ),
+    "ibkr_transactions.csv": (
+        "ibkr_transactions",
+        [
+            ("U***1234", "AAPL", "LONG", "50", "190", "191", "1", "1"),
+            ("U***1234", "MSFT", "LONG", "100", "420", "425.5", "2", "1"),
+        ],
+        "600",
+        "3",
+    ),
 }
+GOLDEN["das_symbol_header.csv"] = GOLDEN["das_trades.csv"]
 
 
 # Flat to flat: scaling in and out is one trade (quantity = size opened, VWAP entry and exit, fees
@@ -200,7 +253,18 @@ GOLDEN_FLAT = {
     # The flip: sell 150 against a long of 100 closes it (fee 1.53 x 100/150 = 1.02) and opens a
     # short of 50 (fee 0.51), closed by the buy of 50.
     "tradervue.csv": GOLDEN["tradervue.csv"],
+    "tradovate_orders.csv": (
+        "tradovate_orders",
+        [
+            # B 2 @20000.25 -> S 1 @20010.25 + S 1 @20005.75: exit 20008
+            ("APEX-2", "MNQU6", "LONG", "2", "20000.25", "20008", "0", "2"),
+            ("APEX-2", "NQU6", "SHORT", "1", "20100", "20080", "0", "20"),
+        ],
+        "431",
+        "0",
+    ),
 }
+GOLDEN_FLAT["das_symbol_header.csv"] = GOLDEN_FLAT["das_trades.csv"]
 
 
 def _key(row: dict[str, str]) -> tuple:

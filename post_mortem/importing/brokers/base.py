@@ -197,18 +197,21 @@ class BrokerLayout:
     name: ClassVar[str]  # the --format value
     label: ClassVar[str]  # what a person calls it
     signature: ClassVar[tuple[str, ...]]  # header columns that must all be present
+    # Other spellings of signature columns that platform versions export (primary -> aliases).
+    aliases: ClassVar[dict[str, tuple[str, ...]]] = {}
     has_account: ClassVar[bool] = True  # False: the account comes from the options
     infer_multiplier: ClassVar[bool] = False  # MT5: contract size from the file's Profit
+    futures_only: ClassVar[bool] = False  # a plain symbol (MNQ, NQ) is a futures root
 
     # -- detection -------------------------------------------------------------------------
     @classmethod
     def locate(cls, text_: str) -> tuple[int, list[str], list[tuple[int, list[str]]]] | None:
         """The header row (line, names) and the rows after it, or None if this is not our layout."""
-        return find_header(csv_lines(text_), cls.signature)
+        return find_header(csv_lines(text_), cls.signature, cls.aliases)
 
     @classmethod
     def matches(cls, text_: str) -> bool:
-        return find_header(_head_rows(text_), cls.signature) is not None
+        return find_header(_head_rows(text_), cls.signature, cls.aliases) is not None
 
     # -- parsing ---------------------------------------------------------------------------
     def parse(self, text_: str, options: BrokerOptions) -> BrokerParse:
@@ -231,6 +234,7 @@ class BrokerLayout:
             )
             return result
         self.parse_records(records(header, rest), options, result)
+        result.errors = _once_per_file(result.errors)
         return result
 
     def parse_records(self, rows: list[Record], options: BrokerOptions, result: BrokerParse) -> None:
@@ -244,13 +248,17 @@ class BrokerLayout:
                 return value
         if options.account.strip():
             return options.account.strip()
-        raise RowProblem(columns[0] if columns else "account", "no account in the row and none chosen for the import")
+        raise RowProblem(columns[0] if columns else "account", NO_ACCOUNT)
 
     def multiplier(self, symbol: str, options: BrokerOptions, stated: Decimal | None = None) -> Decimal:
         """The stated multiplier (from the file) or the table's; an unknown future is a RowProblem."""
         if stated is not None and stated > 0:
             return stated
         value, root = multiplier_for(symbol, options.multipliers)
+        if root is None and self.futures_only:
+            root = " ".join(symbol.strip().upper().lstrip("/").split())
+            value = options.multipliers.get(root)
+            value = Decimal(value) if value is not None else None
         if value is None:
             raise RowProblem(
                 "symbol",
@@ -258,6 +266,25 @@ class BrokerLayout:
                 f"add {root} under Contract multipliers in the admin, then import again",
             )
         return value
+
+
+NO_ACCOUNT = "no account in the row and none chosen for the import"
+
+
+def _once_per_file(errors: list[BrokerIssue]) -> list[BrokerIssue]:
+    """A missing account is a problem of the file, said once (with its lines), not on every row."""
+    missing = [e for e in errors if e.message == NO_ACCOUNT]
+    if len(missing) <= 1:
+        return errors
+    lines = ", ".join(str(e.line) for e in missing[:10]) + (" ..." if len(missing) > 10 else "")
+    first = missing[0]
+    merged = BrokerIssue(
+        first.line,
+        first.field,
+        f"{len(missing)} rows have no account (lines {lines}) and none was chosen for the import: choose it "
+        "with --account on the command line, or Account on Trades > Import broker file",
+    )
+    return [merged, *(e for e in errors if e.message != NO_ACCOUNT)]
 
 
 def _head_rows(text_: str, limit: int = 80) -> list[tuple[int, list[str]]]:
@@ -276,14 +303,23 @@ class RoundTripLayout(BrokerLayout):
     def read_trip(self, record: Record, options: BrokerOptions) -> Trip | None:
         raise NotImplementedError
 
-    def parse_records(self, rows: list[Record], options: BrokerOptions, result: BrokerParse) -> None:
-        occurrences = Occurrences()
-        seen_ids: dict[tuple[str, str], int] = {}
+    def read_trips(self, rows: list[Record], options: BrokerOptions, result: BrokerParse):
+        """(line, trip) per closed trade; a row that cannot be read is an error on its line."""
         for record in rows:
             try:
                 trip = self.read_trip(record, options)
-                if trip is None:
-                    continue
+            except RowProblem as problem:
+                result.errors.append(BrokerIssue(record.line, problem.field, problem.message))
+                continue
+            if trip is not None:
+                yield record.line, trip
+
+    def parse_records(self, rows: list[Record], options: BrokerOptions, result: BrokerParse) -> None:
+        occurrences = Occurrences()
+        seen_ids: dict[tuple[str, str], int] = {}
+        for line, trip in self.read_trips(rows, options, result):
+            record = Record(line=line, cells={})
+            try:
                 multiplier = self._settle_multiplier(trip, options, result, record.line)
             except RowProblem as problem:
                 result.errors.append(BrokerIssue(record.line, problem.field, problem.message))
@@ -347,23 +383,55 @@ class RoundTripLayout(BrokerLayout):
         else:
             multiplier = self.multiplier(trip.symbol, options, trip.multiplier)
         if trip.reported_pnl is not None:
-            gross = move * multiplier
-            tolerance = max(PNL_TOLERANCE, abs(gross) * Decimal("0.0005"))
-            matches_gross = abs(gross - trip.reported_pnl) <= tolerance
-            matches_net = abs(gross - trip.fees - trip.reported_pnl) <= tolerance
-            if not (matches_gross or matches_net):
-                _, root = multiplier_for(trip.symbol, options.multipliers)
-                hint = (
-                    f"check the contract multiplier of {root} under Contract multipliers"
-                    if root
-                    else "check the prices and quantity"
-                )
-                raise RowProblem(
-                    "profit",
-                    f"the file says P&L {fmt_decimal(trip.reported_pnl)}, but price move x quantity x multiplier "
-                    f"{fmt_decimal(multiplier)} gives {fmt_decimal(gross.quantize(Decimal('0.01')))}: {hint}",
-                )
+            self._check_reported_pnl(trip, move, multiplier, options)
         return multiplier
+
+    # Profit net of fees beyond the stated commission (exchange, clearing, NFA fees) is accepted as
+    # net when the implied fees are plausible: at most this much per contract or share...
+    NET_FEES_PER_UNIT: ClassVar[Decimal] = Decimal(5)
+    profit_may_be_net: ClassVar[bool] = False  # NinjaTrader: Profit can be net of every fee
+
+    def _check_reported_pnl(self, trip: Trip, move: Decimal, multiplier: Decimal, options: BrokerOptions) -> None:
+        """The broker's P&L must agree with the prices; when it does not, say exactly what disagrees."""
+        reported = trip.reported_pnl
+        assert reported is not None
+        gross = move * multiplier
+        tolerance = max(PNL_TOLERANCE, abs(gross) * Decimal("0.0005"))
+        if abs(gross - reported) <= tolerance or abs(gross - trip.fees - reported) <= tolerance:
+            return
+        implied_fees = gross - reported
+        if self.profit_may_be_net and 0 <= implied_fees <= max(self.NET_FEES_PER_UNIT * trip.quantity, trip.fees * 5):
+            trip.fees = implied_fees  # the file's P&L is net of every fee: fees = gross - net
+            return
+        cents = Decimal("0.01")
+        words = (
+            f"the file says P&L {fmt_decimal(reported)}, but a {trip.side} of {fmt_decimal(trip.quantity)} "
+            f"from {fmt_decimal(trip.entry_price)} to {fmt_decimal(trip.exit_price)} "
+            f"x multiplier {fmt_decimal(multiplier)} gives {fmt_decimal(gross.quantize(cents))} gross"
+        )
+        if gross != 0 and (reported > 0) != (gross > 0) and abs(reported) > tolerance:
+            gain = "gain" if gross > 0 else "loss"
+            raise RowProblem(
+                "profit",
+                f"{words}: the file's P&L is a {'gain' if reported > 0 else 'loss'} where the prices give a {gain}; "
+                "check the side and the entry/exit prices",
+            )
+        message = f"{words} (net {fmt_decimal((gross - trip.fees).quantize(cents))} after fees); they differ by "
+        message += f"{fmt_decimal(abs(implied_fees).quantize(cents))}"
+        if move != 0:
+            _, root = multiplier_for(trip.symbol, options.multipliers)
+            if root is None and self.futures_only:
+                root = " ".join(trip.symbol.strip().upper().lstrip("/").split())
+            for candidate in (reported, reported + trip.fees):
+                implied = (candidate / move).quantize(Decimal("0.0001"))
+                if implied > 0 and implied != multiplier and (implied * 1000) == (implied * 1000).to_integral_value():
+                    label = f" for {root}" if root else ""
+                    message += (
+                        f"; the file's P&L implies a point value of {fmt_decimal(implied)}, "
+                        f"the table has {fmt_decimal(multiplier)}{label} (Contract multipliers in the admin)"
+                    )
+                    break
+        raise RowProblem("profit", message)
 
 
 class ExecutionLayout(BrokerLayout):

@@ -259,6 +259,7 @@ class TradeNoteLayout(ExecutionLayout):
     name = "tradenote"
     label = "TradeNote-style executions"
     signature = ("Account", "T/D", "S/D", "Currency", "Type", "Side", "Symbol", "Qty", "Price", "Exec Time", "Comm")
+    aliases = {"Symbol": ("Symb",), "Qty": ("Quantity",)}
     fee_columns = ("Comm", "SEC", "TAF", "NSCC", "Nasdaq", "ECN Remove", "ECN Add")
 
     def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences) -> Execution:
@@ -292,6 +293,7 @@ class NinjaTraderExecutionsLayout(ExecutionLayout):
     name = "ninjatrader_executions"
     label = "NinjaTrader 8 Executions grid"
     signature = ("Instrument", "Action", "Quantity", "Price", "Time", "ID", "E/X", "Position")
+    aliases = {"Quantity": ("Qty",), "E/X": ("Entry/Exit",)}
 
     def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences) -> Execution:
         symbol = text(record, "Instrument")
@@ -366,9 +368,10 @@ class DASTraderLayout(ExecutionLayout):
     name = "das"
     label = "DAS Trader trades"
     signature = ("Time", "Symb", "Side", "Price", "Qty")
+    aliases = {"Symb": ("Symbol",), "Qty": ("Quantity", "Shares"), "Time": ("Exec Time",)}
 
     def parse(self, text_: str, options: BrokerOptions) -> BrokerParse:
-        if options.session_date is None:
+        if options.session_date is None and self.locate(text_) is not None:
             result = BrokerParse(layout=self.name)
             result.errors.append(
                 BrokerIssue(
@@ -413,6 +416,7 @@ class TradervueLayout(ExecutionLayout):
     name = "tradervue"
     label = "Tradervue generic"
     signature = ("Date", "Time", "Symbol", "Quantity", "Price", "Side")
+    aliases = {"Quantity": ("Qty", "Shares")}
 
     def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences) -> Execution:
         day = read(record, "Date", lambda s: parse_datetime(s, date_order=options.date_order).date())
@@ -437,4 +441,124 @@ class TradervueLayout(ExecutionLayout):
             exec_id=text(record, "ExecID", "Execution ID", required=False),
             multiplier=self.multiplier(symbol, options),
             effect=effect,
+        )
+
+
+class TradovateOrdersLayout(ExecutionLayout):
+    """Tradovate Orders export: one row per order; only `Filled` orders are fills (Canceled and
+    Rejected rows are skipped and counted). `B/S` carries a leading space."""
+
+    name = "tradovate_orders"
+    label = "Tradovate Orders"
+    signature = ("orderId", "Account", "B/S", "Contract", "avgPrice", "filledQty", "Fill Time", "Status")
+    aliases = {"avgPrice": ("Avg Fill Price",), "filledQty": ("Filled Qty",)}
+
+    def parse_records(self, rows: list[Record], options: BrokerOptions, result: BrokerParse) -> None:
+        fills: list[Record] = []
+        skipped: dict[str, int] = {}
+        for record in rows:
+            status = text(record, "Status", required=False).strip()
+            if status.lower() == "filled":
+                fills.append(record)
+            else:
+                skipped[status or "(blank)"] = skipped.get(status or "(blank)", 0) + 1
+        if skipped:
+            counts = ", ".join(f"{n} {status}" for status, n in sorted(skipped.items()))
+            result.warnings.append(
+                BrokerIssue(1, "Status", f"{sum(skipped.values())} order(s) not filled ({counts}); not fills, left out")
+            )
+        super().parse_records(fills, options, result)
+
+    def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences) -> Execution:
+        symbol = text(record, "Contract")
+        buy, effect = side_of(text(record, "B/S"), "B/S")
+        quantity = abs(read(record, "filledQty", lambda s: parse_decimal(s, what="quantity"), "Filled Qty"))
+        if quantity == 0:
+            raise RowProblem("filledQty", "a Filled order with no filled quantity")
+        return _fill(
+            self,
+            record=record,
+            ids=ids,
+            account=self.account(record, options, "Account"),
+            symbol=symbol,
+            buy=buy,
+            quantity=quantity,
+            price=read(record, "avgPrice", lambda s: parse_decimal(s, what="price"), "Avg Fill Price"),
+            time=when(record, "Fill Time", options),
+            fee=Decimal(0),
+            exec_id="tvo-" + text(record, "orderId", "Order ID"),
+            multiplier=self.multiplier(symbol, options),
+            effect=effect,
+        )
+
+
+class IBKRTransactionHistoryLayout(ExecutionLayout):
+    """IBKR Transaction History (Reports > Transaction History, CSV): a sectioned file whose rows start
+    with the section and the row kind (`Transaction History,Header,...` / `...,Data,...`). Buys and
+    sells are fills; dividends, tax, FX, interest, deposits are not trades and are counted, not
+    imported. Dates carry no time: fills of one day keep the file's order."""
+
+    name = "ibkr_transactions"
+    label = "IBKR Transaction History"
+    section_name = "transaction history"
+    signature = ("Date", "Account", "Description", "Transaction Type", "Symbol", "Quantity", "Price")
+
+    @classmethod
+    def _table(cls, text_: str) -> tuple[int, list[str], list[tuple[int, list[str]]]] | None:
+        header: tuple[int, list[str]] | None = None
+        data: list[tuple[int, list[str]]] = []
+        for line, cells in csv_lines(text_):
+            if len(cells) < 3 or norm_header(cells[0]) != cls.section_name:
+                continue
+            kind = norm_header(cells[1])
+            if kind == "header" and header is None:
+                header = (line, cells[2:])
+            elif kind == "data":
+                data.append((line, cells[2:]))
+        if header is None:
+            return None
+        return find_header([header, *data], cls.signature)
+
+    @classmethod
+    def matches(cls, text_: str) -> bool:
+        head = "\n".join(text_.splitlines()[:80])
+        return cls._table(head) is not None
+
+    @classmethod
+    def locate(cls, text_: str):
+        return cls._table(text_)
+
+    def parse_records(self, rows: list[Record], options: BrokerOptions, result: BrokerParse) -> None:
+        trades: list[Record] = []
+        other: dict[str, int] = {}
+        for record in rows:
+            kind = text(record, "Transaction Type", required=False).strip()
+            if kind.lower() in {"buy", "sell"}:
+                trades.append(record)
+            else:
+                other[kind or "(blank)"] = other.get(kind or "(blank)", 0) + 1
+        if other:
+            counts = ", ".join(f"{n} {kind}" for kind, n in sorted(other.items()))
+            result.warnings.append(
+                BrokerIssue(1, "Transaction Type", f"{sum(other.values())} row(s) are not trades ({counts}); left out")
+            )
+        super().parse_records(trades, options, result)
+
+    def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences) -> Execution:
+        symbol = text(record, "Symbol")
+        buy = text(record, "Transaction Type").strip().lower() == "buy"
+        day = read(record, "Date", lambda s: parse_datetime(s, date_order=options.date_order).date())
+        return _fill(
+            self,
+            record=record,
+            ids=ids,
+            account=self.account(record, options, "Account"),
+            symbol=symbol,
+            buy=buy,
+            quantity=_qty(record, "Quantity"),
+            price=read(record, "Price", lambda s: parse_decimal(s, what="price")),
+            time=datetime.combine(day, datetime.min.time()),
+            fee=abs(money(record, "Commission", required=False)),
+            exec_id="",
+            multiplier=self.multiplier(symbol, options),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -67,17 +67,31 @@ def csv_lines(text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def find_header(
-    rows: Iterable[tuple[int, list[str]]], required: Iterable[str]
+    rows: Iterable[tuple[int, list[str]]],
+    required: Iterable[str],
+    aliases: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[int, list[str], list[tuple[int, list[str]]]] | None:
     """Find the first row containing every ``required`` header; return it and the rows after it.
 
     Title rows above the header (exported-by lines, report names, blank lines) are skipped.
+    ``aliases`` maps a required name to other spellings platforms use (DAS writes ``Symb`` or
+    ``Symbol``); a header using an alias is returned with the required name in its place.
     """
     need = {norm_header(r) for r in required}
+    alias_map = {norm_header(k): [norm_header(a) for a in v] for k, v in (aliases or {}).items()}
     rows = list(rows)
     for index, (line, cells) in enumerate(rows):
         names = [norm_header(c) for c in cells]
-        if need <= set(names):
+        present = set(names)
+        for primary, alternatives in alias_map.items():
+            if primary in present:
+                continue
+            for alternative in alternatives:
+                if alternative in present:
+                    names[names.index(alternative)] = primary
+                    present = set(names)
+                    break
+        if need <= present:
             return line, names, rows[index + 1 :]
     return None
 

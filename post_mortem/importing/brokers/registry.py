@@ -13,14 +13,17 @@ from .custom import LayoutSpec, build_layout
 from .executions import (
     DASTraderLayout,
     IBKRFlexLayout,
+    IBKRTransactionHistoryLayout,
     NinjaTraderExecutionsLayout,
     ThinkorswimLayout,
     TradeNoteLayout,
     TradervueLayout,
+    TradovateOrdersLayout,
 )
 from .parsing import csv_lines, norm_header
 from .roundtrip import (
     MT5Layout,
+    MT5PositionHistoryLayout,
     NinjaTraderTradesLayout,
     TopstepXLayout,
     TradovatePerformanceLayout,
@@ -33,12 +36,15 @@ BUILTIN_LAYOUTS: tuple[type[BrokerLayout], ...] = (
     TradovatePerformanceLayout,
     TradovatePositionHistoryLayout,
     MT5Layout,
+    MT5PositionHistoryLayout,
     ThinkorswimLayout,
     TradeNoteLayout,
     NinjaTraderExecutionsLayout,
     IBKRFlexLayout,
     DASTraderLayout,
     TradervueLayout,
+    TradovateOrdersLayout,
+    IBKRTransactionHistoryLayout,
 )
 LAYOUT_NAMES = tuple(layout.name for layout in BUILTIN_LAYOUTS)
 
