@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeNumericFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RangeNumericFilter
 from unfold.decorators import action, display
 
 from admin_ext.filters import ExactTextFilter
@@ -140,6 +140,20 @@ def _reanalyze(model_admin, request: HttpRequest, trade) -> HttpResponse:
     return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_change", args=[run.pk]))
 
 
+class OpportunityFilter(DropdownFilter):
+    """Post-mortems naming one opportunity type (the prioritisation page links here per type/account)."""
+
+    title = "Opportunity"
+    parameter_name = "opportunity"
+
+    def lookups(self, request, model_admin):
+        return [(f.code, f.title) for f in FACTORS if f.polarity == "negative"]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(opportunity_impacts__has_key=value) if value else queryset
+
+
 @admin.register(TradeAnalysis)
 class TradeAnalysisAdmin(ModelAdmin):
     list_display = ("trade_link", "account", "symbol", "score_label", "factors", "engine", "updated_at")
@@ -147,6 +161,7 @@ class TradeAnalysisAdmin(ModelAdmin):
     list_filter = (
         ("engine", ChoicesDropdownFilter),
         ("trade__account", ExactTextFilter),
+        OpportunityFilter,
         ("success_score", RangeNumericFilter),
     )
     list_filter_submit = True

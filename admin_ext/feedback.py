@@ -9,6 +9,7 @@ write the same audited history. History is read-only here: no revert, no edits.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -41,6 +42,7 @@ from post_mortem.models import (
     Recommendation,
 )
 from post_mortem.models.choices import IMPLEMENTATION_STATUS_COLORS
+from post_mortem.selectors.decisions import opportunity_rollup, plan_items
 from post_mortem.selectors.feedback import (
     experiment_results,
     history_entries,
@@ -285,15 +287,31 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
             status = None
         sort = request.GET.get("sort") if request.GET.get("sort") in ("impact", "roi", "recent") else "impact"
         data = prioritisation(area=area, type_code=type_code, status=status, sort=sort)
+        account = (request.GET.get("account") or "").strip() or None
+        rollup = opportunity_rollup(account=account, type_code=type_code)
+        trades_url = reverse("admin:post_mortem_tradeanalysis_changelist")
+        for group in rollup["types"]:
+            group["url"] = f"{trades_url}?{urlencode({'opportunity': group['type_code']})}"
+            for row in group["accounts"]:
+                query = {"opportunity": group["type_code"], "trade__account__exact": row["account"]}
+                row["url"] = f"{trades_url}?{urlencode(query)}"
         chart = rolling_expectancy_chart()
         context = {
             **self.admin_site.each_context(request),
             "title": "Prioritisation",
             "opts": self.model._meta,
             "data": data,
+            "rollup": rollup,
+            "plan_items": plan_items(),
             "chart_json": json.dumps({"labels": chart["labels"], "datasets": chart["datasets"]}),
             "implementations": chart["implementations"],
-            "filters": {"area": area or "", "type": type_code or "", "status": status or "", "sort": sort},
+            "filters": {
+                "area": area or "",
+                "type": type_code or "",
+                "status": status or "",
+                "sort": sort,
+                "account": account or "",
+            },
             "statuses": ImplementationStatus.choices,
             "status_colors": IMPLEMENTATION_STATUS_COLORS,
         }

@@ -18,6 +18,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..labels import normalize_setup_and_tags
+
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "external_id",
     "account",
@@ -223,10 +225,6 @@ def _hash_row(trade: CanonicalTrade) -> str:
         "" if trade.multiplier is None else str(trade.multiplier.normalize()),
     )
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
-
-
-def _clean_tags(text: str) -> str:
-    return ";".join(tag.strip() for tag in text.split(";") if tag.strip())
 
 
 class CanonicalValidator:
@@ -466,12 +464,9 @@ def _validate_row(
                 RowError(line, "stop_price", f"stop {stop} must be above the entry price {entry} for a SHORT trade")
             )
 
-    setup = (get("setup") or "").strip()
+    setup, tags = normalize_setup_and_tags(get("setup"), get("tags"))
     if len(setup) > _MAX_LENGTHS["setup"]:
         problems.append(RowError(line, "setup", f"setup is longer than {_MAX_LENGTHS['setup']} characters"))
-    tags = (get("tags") or "").strip()
-    if tags and (";" in tags or " " in tags):
-        tags = _clean_tags(tags)
     if len(tags) > _MAX_LENGTHS["tags"]:
         problems.append(RowError(line, "tags", f"tags are longer than {_MAX_LENGTHS['tags']} characters"))
 

@@ -156,10 +156,15 @@ def describe(facts: SegmentFacts, **subject_kwargs) -> str:
     )
 
 
+def _lower_first(text: str) -> str:
+    """Lower-case only the sentence's first letter: account names and setups keep their case."""
+    return text[:1].lower() + text[1:]
+
+
 def rule_text(factor: str, segment: str, *, weakness: bool, after_loss_minutes: float = 30) -> str:
     """The improvement rule a desk can follow and check."""
     if not weakness:
-        return f"Do more of it: {subject(factor, segment, after_loss_minutes=after_loss_minutes).lower()}."
+        return f"Do more of it: {_lower_first(subject(factor, segment, after_loss_minutes=after_loss_minutes))}."
     if factor == "after_loss" and segment == "true":
         return f"No re-entry within {after_loss_minutes:g} minutes of a losing exit on the same account."
     if factor == "loss_streak" and segment == "2+":
@@ -189,7 +194,7 @@ def rule_text(factor: str, segment: str, *, weakness: bool, after_loss_minutes: 
         return f"Review the exit plan for trades held {segment}; set a time stop."
     if factor == "primary_factor":
         return f"Eliminate trades flagged '{segment}' by the post-mortems."
-    return f"Avoid {subject(factor, segment, after_loss_minutes=after_loss_minutes).lower()}."
+    return f"Avoid {_lower_first(subject(factor, segment, after_loss_minutes=after_loss_minutes))}."
 
 
 def action_items(facts: SegmentFacts, *, after_loss_minutes: float = 30) -> list[str]:

@@ -13,6 +13,9 @@ class TradeAnalysis(models.Model):
     facts = models.JSONField(default=dict, blank=True, help_text="Metrics and context the engine was given")
     success_score = models.PositiveSmallIntegerField(default=0, help_text="0-100")
     primary_factors = models.JSONField(default=list, blank=True, help_text="Codes from the factor vocabulary")
+    # {type_code: expected R or null} of the improvement opportunities: what prioritisation rolls up
+    # and filters on without reading every post-mortem's full text.
+    opportunity_impacts = models.JSONField(default=dict, blank=True, help_text="Opportunity code -> expected R")
     engine = models.CharField(max_length=10, choices=Engine.choices, default=Engine.RULES)
     model = models.CharField(max_length=80, blank=True, default="")
     prompt_version = models.CharField(max_length=20, blank=True, default="")

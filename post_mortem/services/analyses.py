@@ -65,6 +65,7 @@ ANALYSIS_FIELDS = (
     "facts",
     "success_score",
     "primary_factors",
+    "opportunity_impacts",
     "engine",
     "model",
     "prompt_version",
@@ -320,6 +321,12 @@ def _batches(values: Sequence[Any], size: int = 500):
         yield list(values[start : start + size])
 
 
+def opportunity_impacts(result: dict[str, Any]) -> dict[str, float | None]:
+    """{type_code: expected R} of a result's opportunities (the compact copy prioritisation reads)."""
+    opportunities = result["analysis_data"].get("improvement_opportunities", [])
+    return {o["type_code"]: o.get("expected_impact_r") for o in opportunities}
+
+
 def analyses_save(
     *, run_id: int | None, results: dict[int, dict[str, Any]], facts: dict[int, dict[str, Any]]
 ) -> dict[int, int]:
@@ -337,6 +344,7 @@ def analyses_save(
     ta = TradeAnalysis
     now_db = _prep(ta, "updated_at")(now)
     json_a, json_f, json_p = _prep(ta, "analysis_data"), _prep(ta, "facts"), _prep(ta, "primary_factors")
+    json_o = _prep(ta, "opportunity_impacts")
     money = _prep(ta, "cost_usd")
     existing = _ids_by_trade(list(results))
 
@@ -346,6 +354,7 @@ def analyses_save(
             json_f(facts[tid]),
             res["success_score"],
             json_p(res["primary_factors"]),
+            json_o(opportunity_impacts(res)),
             res["engine"],
             res.get("model", ""),
             res.get("prompt_version", ""),
