@@ -45,7 +45,7 @@ def test_import_validation_gives_one_spelling_per_setup_and_tag():
 @pytest.mark.django_db(transaction=True)
 def test_migration_normalises_existing_rows():
     executor = MigrationExecutor(connection)
-    before = [("post_mortem", "0008_drop_untouched_analysis_recommendations")]
+    before = [("post_mortem", "0009_run_lease_heartbeat")]
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps
     Trade = apps.get_model("post_mortem", "Trade")
@@ -57,8 +57,8 @@ def test_migration_normalises_existing_rows():
             exit_price=Decimal(1), setup=spelling, tags="Gap Up;News",
         )  # fmt: skip
     executor = MigrationExecutor(connection)
-    executor.migrate([("post_mortem", "0009_normalize_setup_and_tag_spellings")])
-    Trade = executor.loader.project_state([("post_mortem", "0009_normalize_setup_and_tag_spellings")]).apps.get_model(
+    executor.migrate([("post_mortem", "0010_normalize_setup_and_tag_spellings")])
+    Trade = executor.loader.project_state([("post_mortem", "0010_normalize_setup_and_tag_spellings")]).apps.get_model(
         "post_mortem", "Trade"
     )
     assert set(Trade.objects.values_list("setup", flat=True)) == {"vwap-reclaim"}

@@ -25,7 +25,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('post_mortem', '0009_normalize_setup_and_tag_spellings'),
+        ('post_mortem', '0010_normalize_setup_and_tag_spellings'),
     ]
 
     operations = [

@@ -19,6 +19,6 @@ def normalize(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("post_mortem", "0008_drop_untouched_analysis_recommendations")]
+    dependencies = [("post_mortem", "0009_run_lease_heartbeat")]
 
     operations = [migrations.RunPython(normalize, migrations.RunPython.noop)]
