@@ -121,3 +121,84 @@ def fisher_exact_p(wins_a: int, n_a: int, wins_b: int, n_b: int) -> float:
     """Two-sided Fisher exact test on win counts of two groups."""
     table = [[wins_a, n_a - wins_a], [wins_b, n_b - wins_b]]
     return float(sps.fisher_exact(table).pvalue)
+
+
+# --- dependence-aware (day) bootstrap -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DayBootstrap:
+    """Bootstrap over days: `means` is (n_boot x groups), each row one resample of whole days."""
+
+    means: np.ndarray
+    observed: np.ndarray  # each group's mean on the data
+    n_days: np.ndarray  # distinct days per group
+
+    def interval(self, weights: np.ndarray | list[float], confidence: float = 0.95) -> tuple[float, float]:
+        """Percentile CI of a linear combination of the group means (e.g. [1, -1] for a difference)."""
+        draws = self.means @ np.asarray(weights, dtype=float)
+        draws = draws[np.isfinite(draws)]
+        if not len(draws):
+            return (float("nan"), float("nan"))
+        alpha = (1 - confidence) / 2
+        low, high = np.quantile(draws, [alpha, 1 - alpha])
+        return float(low), float(high)
+
+    def p_value(self, weights: np.ndarray | list[float]) -> float:
+        """Two-sided p of 'the combination is zero': estimate / bootstrap SE against t with
+        (fewest days among the groups used - 1) degrees of freedom."""
+        w = np.asarray(weights, dtype=float)
+        draws = self.means @ w
+        draws = draws[np.isfinite(draws)]
+        estimate = float(self.observed @ w)
+        se = float(draws.std(ddof=1)) if len(draws) > 1 else float("nan")
+        days = self.n_days[w != 0]
+        df = float(days.min() - 1) if len(days) else float("nan")
+        if not (np.isfinite(se) and se > 0 and df >= 1 and np.isfinite(estimate)):
+            return float("nan")
+        return float(2 * sps.t.sf(abs(estimate) / se, df))
+
+
+def day_bootstrap(groups: list[tuple[np.ndarray, np.ndarray]], *, n_boot: int = 2000, seed: int = 0) -> DayBootstrap:
+    """Resample whole days (clusters) to get the sampling distribution of several groups' means.
+
+    Why: trades of one day share the market, so a few big days can fake a before/after or A/B
+    difference that resampling single trades would call certain. Each group is (values, day);
+    a day is drawn with all of its trades in every group, so groups trading on the same days
+    (A/B arms) keep their shared day shock, and the difference cancels it as the design intends.
+    Days are resampled within strata of "which groups traded that day" so every resample keeps
+    the design's shape (a before/after pair always has before days and after days). Seeded:
+    the same data gives the same interval. `day` can be any cluster label (account-day, week).
+    """
+    values = [np.asarray(v, dtype=float) for v, _ in groups]
+    days = [np.asarray(d) for _, d in groups]
+    k = len(groups)
+    all_days = np.concatenate(days) if k else np.zeros(0)
+    uniq, inverse = np.unique(all_days, return_inverse=True)
+    g_days = len(uniq)
+    sums = np.zeros((g_days, k))
+    counts = np.zeros((g_days, k))
+    start = 0
+    for j in range(k):
+        idx = inverse[start : start + len(values[j])]
+        start += len(values[j])
+        sums[:, j] = np.bincount(idx, weights=values[j], minlength=g_days)
+        counts[:, j] = np.bincount(idx, minlength=g_days)
+    observed = np.array([v.mean() if len(v) else np.nan for v in values])
+    n_days = (counts > 0).sum(axis=0)
+    rng = np.random.default_rng(seed)
+    boot_sums = np.zeros((n_boot, k))
+    boot_counts = np.zeros((n_boot, k))
+    pattern = (counts > 0) @ (1 << np.arange(k))
+    for stratum in np.unique(pattern):
+        members = np.flatnonzero(pattern == stratum)
+        m = len(members)
+        block = max(1, min(n_boot, 2_000_000 // max(m, 1)))
+        for b0 in range(0, n_boot, block):
+            b1 = min(n_boot, b0 + block)
+            pick = members[rng.integers(0, m, size=(b1 - b0, m))]
+            boot_sums[b0:b1] += sums[pick].sum(axis=1)
+            boot_counts[b0:b1] += counts[pick].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(boot_counts > 0, boot_sums / boot_counts, np.nan)
+    return DayBootstrap(means=means, observed=observed, n_days=n_days)

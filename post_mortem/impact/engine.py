@@ -5,6 +5,11 @@ date (and of trades outside the scope as a control); this module turns them into
 a bootstrap CI, Welch and Mann-Whitney p-values, a difference-in-differences against the control,
 the targeted segment's share and expectancy, and a dollar ROI per month. Kept pure so the
 statistics can be tested on planted data in milliseconds.
+
+With the trades' market days given (the service always gives them), the CIs and the p-value come
+from a bootstrap over days (`stats.day_bootstrap`), not over trades: trades of one day share the
+market, and a few big days can fake a before/after difference that a trade-level bootstrap would
+call certain. The trade-level Welch p stays in `details` for reference.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..stats import bootstrap_mean_ci, compare_means
+from ..stats import bootstrap_mean_ci, compare_means, day_bootstrap
 
 DAYS_PER_MONTH = 365.25 / 12
 INSUFFICIENT_MESSAGE = "not enough data yet"
@@ -71,6 +76,11 @@ class ImpactInput:
     segment_after: np.ndarray | None = None
     control_before: np.ndarray | None = None
     control_after: np.ndarray | None = None
+    # Desk-local day of each trade, aligned with before/after/control_*: the bootstrap resamples days.
+    before_day: np.ndarray | None = None
+    after_day: np.ndarray | None = None
+    control_before_day: np.ndarray | None = None
+    control_after_day: np.ndarray | None = None
 
 
 @dataclass(slots=True)
@@ -170,9 +180,29 @@ def measure(data: ImpactInput, *, min_sample: int = 30, n_boot: int = 2000, seed
         result.roi_ci_high = _f(result.ci_high * scale) if result.ci_high is not None else None
     cb = None if data.control_before is None else np.asarray(data.control_before, dtype=float)
     ca = None if data.control_after is None else np.asarray(data.control_after, dtype=float)
-    if cb is not None and ca is not None and len(cb) >= 2 and len(ca) >= 2:
+    has_control = cb is not None and ca is not None and len(cb) >= 2 and len(ca) >= 2
+    by_day = _by_day(data, after, before, ca if has_control else None, cb if has_control else None, n_boot, seed)
+    if by_day is not None:
+        details["p_welch_trades"] = result.p_value
+        result.ci_low, result.ci_high = map(_f, by_day.interval([1, -1, 0, 0][: by_day.means.shape[1]]))
+        result.p_value = _f(by_day.p_value([1, -1, 0, 0][: by_day.means.shape[1]]))
+        details["inference"] = {
+            "method": "bootstrap over days",
+            "days_before": int(by_day.n_days[1]),
+            "days_after": int(by_day.n_days[0]),
+        }
+        if result.roi_per_month is not None and data.typical_risk and trades_per_month is not None:
+            scale = trades_per_month * float(data.typical_risk)
+            result.roi_ci_low = _f(result.ci_low * scale) if result.ci_low is not None else None
+            result.roi_ci_high = _f(result.ci_high * scale) if result.ci_high is not None else None
+    else:
+        details["inference"] = {"method": "bootstrap over trades (no market days given)"}
+    if has_control:
         control_change = float(ca.mean() - cb.mean())
-        low, high = bootstrap_did_ci(after, before, ca, cb, n_boot=n_boot, seed=seed + 1)
+        if by_day is not None:
+            low, high = by_day.interval([1, -1, -1, 1])
+        else:
+            low, high = bootstrap_did_ci(after, before, ca, cb, n_boot=n_boot, seed=seed + 1)
         result.did_effect = _f(cmp.diff - control_change)
         result.did_ci_low = _f(low)
         result.did_ci_high = _f(high)
@@ -185,6 +215,20 @@ def measure(data: ImpactInput, *, min_sample: int = 30, n_boot: int = 2000, seed
         }
     else:
         details["control"] = None
-    details["before_ci"] = list(map(_f, bootstrap_mean_ci(before, n_boot=n_boot, seed=seed)))
-    details["after_ci"] = list(map(_f, bootstrap_mean_ci(after, n_boot=n_boot, seed=seed)))
+    if by_day is not None:
+        details["before_ci"] = list(map(_f, by_day.interval([0, 1, 0, 0][: by_day.means.shape[1]])))
+        details["after_ci"] = list(map(_f, by_day.interval([1, 0, 0, 0][: by_day.means.shape[1]])))
+    else:
+        details["before_ci"] = list(map(_f, bootstrap_mean_ci(before, n_boot=n_boot, seed=seed)))
+        details["after_ci"] = list(map(_f, bootstrap_mean_ci(after, n_boot=n_boot, seed=seed)))
     return result
+
+
+def _by_day(data: ImpactInput, after, before, ca, cb, n_boot: int, seed: int):
+    """The day bootstrap of (after, before[, control after, control before]) when days are known."""
+    if data.before_day is None or data.after_day is None:
+        return None
+    groups = [(after, data.after_day), (before, data.before_day)]
+    if ca is not None and cb is not None and data.control_after_day is not None and data.control_before_day is not None:
+        groups += [(ca, data.control_after_day), (cb, data.control_before_day)]
+    return day_bootstrap(groups, n_boot=n_boot, seed=seed)

@@ -38,6 +38,12 @@ class WithinDayFit:
     day_effect: np.ndarray  # per day (in `day_codes` order): mean R of the day net of the factors
     day_trades: np.ndarray  # trades per day
     estimable: np.ndarray  # bool per column: it varies within at least one day and is not collinear
+    # What `added_column_effect` needs to add one more column without refitting.
+    x: sparse.csc_matrix | None = None
+    xtd: np.ndarray | None = None
+    bread_inv: np.ndarray | None = None
+    resid: np.ndarray | None = None
+    day: np.ndarray | None = None
 
 
 def day_codes(local_day: np.ndarray) -> tuple[np.ndarray, int]:
@@ -80,6 +86,8 @@ def fit_within_day(y: np.ndarray, columns: list[np.ndarray], day: np.ndarray, n_
     beta = np.full(p, np.nan)
     cov = np.full((p, p), np.nan)
     keep = np.flatnonzero(estimable)
+    bread_inv = np.zeros((0, 0))
+    resid = y - sum_y[day] / safe[day]
     if len(keep):
         bread = xtx[np.ix_(keep, keep)]
         bread_inv = np.linalg.inv(bread)
@@ -87,7 +95,7 @@ def fit_within_day(y: np.ndarray, columns: list[np.ndarray], day: np.ndarray, n_
         beta[keep] = b
         xb = x[:, keep] @ b
         fitted_day_part = np.bincount(day, weights=xb, minlength=n_days) / safe
-        resid = (y - sum_y[day] / safe[day]) - (xb - fitted_day_part[day])
+        resid = resid - (xb - fitted_day_part[day])
         scores = np.array([np.bincount(day[columns[j]], weights=resid[columns[j]], minlength=n_days) for j in keep])
         meat = scores @ scores.T
         g = max(int((counts > 0).sum()), 2)
@@ -102,7 +110,44 @@ def fit_within_day(y: np.ndarray, columns: list[np.ndarray], day: np.ndarray, n_
         day_effect=day_effect,
         day_trades=counts,
         estimable=estimable,
+        x=x[:, keep],
+        xtd=xtd[keep],
+        bread_inv=bread_inv,
+        resid=resid,
+        day=day,
     )
+
+
+def added_column_effect(fit: WithinDayFit, rows: np.ndarray) -> tuple[float, float]:
+    """Coefficient and day-clustered SE of one more 0/1 column added to a fitted model, by
+    Frisch-Waugh-Lovell: the column is residualised on the day effects and the fitted columns,
+    and regressed on the model's residuals. Equal to refitting with the column, at the cost of a
+    sparse product. NaN when nothing of the column is left (it restates the fitted columns).
+    """
+    day, resid = fit.day, fit.resid
+    n = len(resid)
+    n_days = len(fit.day_trades)
+    safe = np.where(fit.day_trades > 0, fit.day_trades, 1.0)
+    c = np.zeros(n)
+    c[rows] = 1.0
+    c_day = np.bincount(day[rows], minlength=n_days)
+    c_within = c - (c_day / safe)[day]
+    if fit.x is not None and fit.x.shape[1]:
+        xtc = np.asarray(fit.x[rows].sum(axis=0)).ravel() - fit.xtd @ (c_day / safe)
+        gamma = fit.bread_inv @ xtc
+        xg = fit.x @ gamma
+        c_within = c_within - (xg - (np.bincount(day, weights=xg, minlength=n_days) / safe)[day])
+    ss = float(c_within @ c_within)
+    if ss <= 1e-6 * max(len(rows), 1):
+        return float("nan"), float("nan")
+    beta = float(c_within @ resid) / ss
+    e = resid - beta * c_within
+    scores = np.bincount(day, weights=c_within * e, minlength=n_days)
+    g = max(int((fit.day_trades > 0).sum()), 2)
+    k = (fit.x.shape[1] if fit.x is not None else 0) + 1
+    correction = g / (g - 1) * (n - 1) / max(n - k, 1)
+    var = correction * float(scores @ scores) / ss**2
+    return beta, float(np.sqrt(var)) if var > 0 else float("nan")
 
 
 def fitted_day_part_from(xtd: np.ndarray, beta: np.ndarray, safe: np.ndarray, keep: np.ndarray) -> np.ndarray:

@@ -300,30 +300,25 @@ def _group_same_trades(factors: list[_Factor], n: int, threshold: float) -> int:
 
 
 def _design(factors: list[_Factor], n: int) -> tuple[list[np.ndarray], dict[tuple[int, object], int], dict[int, int]]:
-    """Indicator columns of the trade-level factors: per factor a base value (no column), one column
-    per other supported value, one for pooled small values and one for unknown."""
+    """Indicator columns of the single-valued trade-level factors: per factor a base value (no
+    column), one column per other supported value, one for pooled small values, one for unknown."""
     columns: list[np.ndarray] = []
     index: dict[tuple[int, object], int] = {}
     bases: dict[int, int] = {}
     for fi, f in enumerate(factors):
-        if f.multi:
-            for label in f.mined:
+        usable = [k for k in range(len(f.column.labels)) if f.supported[k] and k not in f.excluded]
+        base = max(usable, key=lambda k: f.n_seg[k])
+        bases[fi] = base
+        for label in usable:
+            if label != base:
                 index[(fi, label)] = len(columns)
                 columns.append(f.rows[f.codes == label])
-        else:
-            usable = [k for k in range(len(f.column.labels)) if f.supported[k] and k not in f.excluded]
-            base = max(usable, key=lambda k: f.n_seg[k])
-            bases[fi] = base
-            for label in usable:
-                if label != base:
-                    index[(fi, label)] = len(columns)
-                    columns.append(f.rows[f.codes == label])
-            small = [k for k in range(len(f.column.labels)) if not f.supported[k] and k not in f.excluded]
-            if small:
-                rows = f.rows[np.isin(f.codes, small)]
-                if len(rows):
-                    index[(fi, "other")] = len(columns)
-                    columns.append(rows)
+        small = [k for k in range(len(f.column.labels)) if not f.supported[k] and k not in f.excluded]
+        if small:
+            rows = f.rows[np.isin(f.codes, small)]
+            if len(rows):
+                index[(fi, "other")] = len(columns)
+                columns.append(rows)
         unknown = np.flatnonzero(~f.known)
         if len(unknown):
             index[(fi, "unknown")] = len(columns)
@@ -348,28 +343,6 @@ def _within_day_tests(
     tests: list[_Test] = []
     for fi, f in enumerate(factors):
         labels = f.column.labels
-        if f.multi:
-            for label in f.mined:
-                w = np.zeros(p)
-                w[index[(fi, label)]] = 1.0
-                est, se = inference.contrast(fit, w)
-                seg = f.members(label)
-                without = f.known.copy()
-                without[seg] = False
-                tests.append(
-                    _Test(
-                        f,
-                        label,
-                        est,
-                        se,
-                        fit.df,
-                        seg,
-                        np.flatnonzero(without),
-                        "analysed trades without this code",
-                        WITHIN_DAY,
-                    )
-                )
-            continue
         usable = [k for k in range(len(labels)) if f.supported[k] and k not in f.excluded]
         level = {k: (0.0 if k == bases[fi] else fit.beta[index[(fi, k)]]) for k in usable}
         restricted = len(f.column.mined) < len(labels)
@@ -404,6 +377,40 @@ def _within_day_tests(
                     f.members(label),
                     f.members(*ref),
                     _reference_text(labels, ref),
+                    WITHIN_DAY,
+                )
+            )
+    return tests
+
+
+def _code_tests(factors: list[_Factor], fit: inference.WithinDayFit, n: int) -> list[_Test]:
+    """Post-mortem codes, one at a time, each added to the factors' model: the code's effect beyond
+    the factors it was derived from, within the same days, errors clustered by day.
+
+    Why one at a time and beyond the factors: a code restates factors (a re-entry code on
+    after-loss trades, a tilt code on loss streaks); estimated next to each other, one effect would
+    be split between two names, often with opposite signs, and alone it would carry whatever the
+    factors explain (an account's skill, a setup's edge). A code holding the same trades as a
+    factor value is folded into that finding before this step; one that only restates factors
+    has nothing left to estimate.
+    """
+    tests: list[_Test] = []
+    for f in factors:
+        for label in f.mined:
+            seg = f.members(label)
+            est, se = inference.added_column_effect(fit, seg)
+            without = f.known.copy()
+            without[seg] = False
+            tests.append(
+                _Test(
+                    f,
+                    label,
+                    est,
+                    se,
+                    fit.df,
+                    seg,
+                    np.flatnonzero(without),
+                    "analysed trades without this code, beyond the factors",
                     WITHIN_DAY,
                 )
             )
@@ -512,13 +519,15 @@ def mine(
             factors.append(prepared)
     grouped = _group_same_trades(factors, n, overlap_threshold)
 
-    trade_level = [f for f in factors if not f.day_level]
+    trade_level = [f for f in factors if not f.day_level and not f.multi]
     day_level = [f for f in factors if f.day_level]
+    codes = [f for f in factors if f.multi]
     cols, index, bases = _design(trade_level, n)
     tests: list[_Test] = []
     if n:
         fit = inference.fit_within_day(y, cols, day, n_days)
         tests = _within_day_tests(trade_level, fit, index, bases, n) + _day_tests(day_level, fit, day, n_days, n)
+        tests += _code_tests(codes, fit, n)
     for f in factors:
         if f.mined and not any(t.factor is f for t in tests):
             skipped.setdefault(f.column.factor, "no value could be compared with a typical value")

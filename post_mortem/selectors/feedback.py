@@ -18,6 +18,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from ..context import local_hour_and_weekday
 from ..impact.ab import compare_groups, cumulative_series
 from ..models import (
     AssessmentStatus,
@@ -329,13 +330,18 @@ def experiment_results(*, experiment: Experiment, as_of: dt.datetime | None = No
     series: dict[str, Any] = {}
     post: dict[str, np.ndarray] = {}
     pre: dict[str, np.ndarray] = {}
+    days: dict[str, np.ndarray] = {}  # each trade's desk-local day: the A/B bootstrap resamples days
     n_days = max(1, (min(experiment.end, timezone.localtime(cutoff, tz).date()) - experiment.start).days + 1)
     labels = [(experiment.start + dt.timedelta(days=i)).isoformat() for i in range(n_days)]
     for name, group in (("treatment", experiment.treatment), ("control", experiment.control)):
         qs = Trade.objects.filter(_group_q(group))
         times, values = _metric_values(qs.filter(entry_time__gte=start_dt, entry_time__lt=cutoff), experiment.metric)
         post[name] = values
-        _, pre[name] = _metric_values(qs.filter(entry_time__gte=pre_start, entry_time__lt=start_dt), experiment.metric)
+        pre_times, pre[name] = _metric_values(
+            qs.filter(entry_time__gte=pre_start, entry_time__lt=start_dt), experiment.metric
+        )
+        days[name] = local_hour_and_weekday(times, settings.DESK_TIMEZONE)[2]
+        days[f"{name}_pre"] = local_hour_and_weekday(pre_times, settings.DESK_TIMEZONE)[2]
         day_index = np.floor((times - start_dt.timestamp()) / 86400).astype(int) if len(times) else np.zeros(0, int)
         day_index = np.clip(day_index, 0, n_days - 1)
         series[name] = cumulative_series(day_index, values, labels)
@@ -349,6 +355,7 @@ def experiment_results(*, experiment: Experiment, as_of: dt.datetime | None = No
         min_sample=experiment.min_sample,
         n_boot=n_boot,
         seed=experiment.pk or 0,
+        days=days,
     )
     warnings = []
     if interim:

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..context import TradeFrame, compute_context, load_trade_frame
+from ..context import TradeFrame, compute_context, load_trade_frame, local_hour_and_weekday
 from ..impact.engine import ImpactInput, ImpactResult, measure
 from ..models import (
     AssessmentStatus,
@@ -63,6 +63,11 @@ def impact_windows(*, implementation_date: dt.date, window_days: int, as_of: dt.
     days = min(float(window_days), elapsed)
     span = dt.timedelta(days=days)
     return Windows(before_start=after_start - span, after_start=after_start, after_end=after_start + span, days=days)
+
+
+def local_day_numbers(epoch_seconds: np.ndarray) -> np.ndarray:
+    """Desk-local day number of each entry: the cluster the day bootstrap resamples."""
+    return local_hour_and_weekday(np.asarray(epoch_seconds, dtype=float), settings.DESK_TIMEZONE)[2]
 
 
 def _segment_mask(frame: TradeFrame, context: Any, segment: dict) -> tuple[np.ndarray | None, str]:
@@ -108,6 +113,7 @@ def _measure_one(
     if not len(risk):
         risk = frame.risk_amount[in_scope & (in_before | in_after)]
         risk = risk[np.isfinite(risk) & (risk > 0)]
+    day = local_day_numbers(frame.entry_ts)
     data = ImpactInput(
         before=frame.r_multiple[in_scope & in_before],
         after=frame.r_multiple[in_scope & in_after],
@@ -117,6 +123,10 @@ def _measure_one(
         segment_after=seg_mask[in_scope & in_after] if seg_mask is not None else None,
         control_before=frame.r_multiple[~in_scope & in_before] if scope else None,
         control_after=frame.r_multiple[~in_scope & in_after] if scope else None,
+        before_day=day[in_scope & in_before],
+        after_day=day[in_scope & in_after],
+        control_before_day=day[~in_scope & in_before] if scope else None,
+        control_after_day=day[~in_scope & in_after] if scope else None,
     )
     result = measure(data, min_sample=min_sample, n_boot=n_boot, seed=rec.pk or 0)
     result.details["segment_definition"] = rec.segment or None

@@ -26,6 +26,8 @@ def test_mine_open_pattern_build_plan(admin_page, live_server, tmp_path):  # noq
 
     pattern = AnalysisPattern.objects.get(factor="after_loss", segment="true")
     p.goto(f"{live_server.url}/admin/post_mortem/analysispattern/")
+    assert p.get_by_text("q (BH)").count() >= 1 and p.get_by_text("Confidence").count() == 0
+    p.screenshot(path=str(tmp_path / "patterns.png"), full_page=True)
     p.get_by_role("link", name="after_loss = true").click()
     p.wait_for_url(f"**/analysispattern/{pattern.pk}/change/")
     charts = p.locator("#pattern-charts canvas")
@@ -34,8 +36,14 @@ def test_mine_open_pattern_build_plan(admin_page, live_server, tmp_path):  # noq
     box = charts.first.bounding_box()
     assert box and box["width"] > 100 and box["height"] > 100  # Chart.js drew into it
     assert p.locator("#affected-trades tbody tr").count() == min(100, pattern.n)
+    assert "within the same days" in p.locator("#pattern-comparison").inner_text()
     p.screenshot(path=str(tmp_path / "pattern.png"), full_page=True)
     p.locator("#pattern-charts").screenshot(path=str(tmp_path / "charts.png"))
+    # a segment not called significant says which condition failed
+    weak = AnalysisPattern.objects.filter(significant=False).order_by("q_value").first()
+    p.goto(f"{live_server.url}/admin/post_mortem/analysispattern/{weak.pk}/change/")
+    assert "Not called significant because" in p.locator("#pattern-reasons").inner_text()
+    p.screenshot(path=str(tmp_path / "not_significant.png"), full_page=True)
 
     p.goto(f"{live_server.url}/admin/post_mortem/improvementplan/")
     p.get_by_role("link", name="Build improvement plan").click()

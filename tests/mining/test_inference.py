@@ -150,3 +150,21 @@ def test_new_trades_count_each_trade_once_in_plan_order():
     assert sum(s.dollars_new for s in weak) == pytest.approx(
         sum(s.effect * s.new_trades for s in weak) * result.typical_risk
     )
+
+
+def test_added_column_equals_refitting_with_it():
+    rng = np.random.default_rng(6)
+    n, n_days = 800, 50
+    day = rng.integers(0, n_days, n)
+    a = np.flatnonzero(rng.random(n) < 0.3)
+    b = np.flatnonzero(rng.random(n) < 0.4)
+    c = np.flatnonzero(rng.random(n) < 0.2)
+    y = rng.normal(0, 0.6, n_days)[day] + rng.standard_t(5, n)
+    y[c] -= 0.5
+    fit = inference.fit_within_day(y, [a, b], day, n_days)
+    est, se = inference.added_column_effect(fit, c)
+    full = inference.fit_within_day(y, [a, b, c], day, n_days)
+    assert est == pytest.approx(full.beta[2], rel=1e-8)
+    assert se == pytest.approx(np.sqrt(full.cov[2, 2]), rel=1e-6)
+    # a column the model already holds has nothing left to estimate
+    assert np.isnan(inference.added_column_effect(fit, a)[0])
