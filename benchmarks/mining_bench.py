@@ -5,7 +5,8 @@
 
 Builds a desk in memory (post_mortem.mining.synthetic: accounts, symbols, setups, New York hours,
 the demo's planted effects), computes its context (prior trades only), and mines every segment
-with the production miner (vectorised Mann-Whitney/Welch, bootstrap CIs, Fisher, BH). Timed
+with the production miner (joint within-day regression with day-clustered errors, days as the
+unit for day-level factors, Fisher, BH). Timed
 stages: context, mining (the target: >= 100 segments in < 3 s at 100k trades). No database: the
 read cost is measured by benchmarks/scale_bench.py through the service. Prints one JSON object.
 """
