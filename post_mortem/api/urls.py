@@ -41,5 +41,6 @@ urlpatterns = [
     path("analyses/batch/", AnalysisBatchView.as_view(), name="analysis-batch"),
     path("analyses/<dbid:trade_id>/", AnalysisDetailView.as_view(), name="analysis-detail"),
     path("ask/", include("post_mortem.api.views.ask")),
+    path("what-if/", include("post_mortem.api.views.whatif")),
     *router.urls,
 ]

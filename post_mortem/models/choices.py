@@ -34,6 +34,7 @@ class RunKind(models.TextChoices):
     PLAN = "PLAN", "Improvement plan"
     IMPACT = "IMPACT", "Impact measurement"
     CLAUDE_BATCH = "CLAUDE_BATCH", "Claude message batch"
+    WHATIF = "WHATIF", "What-if replay"
 
 
 class ChunkStatus(models.TextChoices):

@@ -52,6 +52,7 @@ RUN_TASKS: dict[str, str] = {
     RunKind.MINING: "post_mortem.tasks.mining.mining_run_task",
     RunKind.PLAN: "post_mortem.tasks.mining.plan_run_task",
     RunKind.IMPACT: "post_mortem.tasks.impact.impact_run_task",
+    RunKind.WHATIF: "post_mortem.tasks.whatif.what_if_run_task",
 }
 # Analysis runs in Message Batches mode: a chunk is submitted by this task, then stays RUNNING
 # (its batch id in run.result["batches"]) until the batch poller collects it, hours later maybe.
