@@ -64,6 +64,14 @@ class SelectionForm(forms.Form):
     )
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date", "class": INPUT}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date", "class": INPUT}))
+    time_from = forms.TimeField(
+        required=False, label="Entered from (desk time)", widget=forms.TimeInput(attrs={"type": "time", "class": INPUT})
+    )
+    time_to = forms.TimeField(
+        required=False,
+        label="Entered before (desk time)",
+        widget=forms.TimeInput(attrs={"type": "time", "class": INPUT}),
+    )
     segment_factor = forms.ChoiceField(
         required=False, choices=FACTOR_CHOICES, widget=forms.Select(attrs={"class": INPUT})
     )
@@ -77,7 +85,7 @@ class SelectionForm(forms.Form):
                 out[key] = _split(d[key])
         if d.get("side"):
             out["sides"] = [d["side"]]
-        for key in ("since", "until"):
+        for key in ("since", "until", "time_from", "time_to"):
             if d.get(key):
                 out[key] = d[key].isoformat()
         if d.get("segment_factor") or d.get("segment_value"):

@@ -34,16 +34,21 @@ class Linker:
     def __init__(self) -> None:
         self._box: ToolBox | None = None
 
-    def _ids(self, selection: Selection) -> list[int] | None:
+    def _ids(self, selection: Selection, minus: Selection | None) -> list[int] | None:
         if self._box is None:
             self._box = ToolBox()
         mask = self._box.mask(selection)
+        if minus is not None:
+            mask &= ~self._box.mask(minus)
         if mask.sum() > MAX_IDS_IN_URL:
             return None
         return sorted(int(i) for i in self._box.data.frame.id[mask])
 
-    def selection_url(self, selection: dict[str, Any], group: dict[str, Any] | None = None) -> tuple[str, bool]:
-        """(changelist URL, complete?) for a selection as echoed in a tool result, narrowed to a group."""
+    def selection_url(
+        self, selection: dict[str, Any], group: dict[str, Any] | None = None, minus: dict[str, Any] | None = None
+    ) -> tuple[str, bool]:
+        """(changelist URL, complete?) for a selection as echoed in a tool result, narrowed to a group,
+        less the trades of `minus` (a comparison counts shared trades in A only)."""
         sel = dict(selection)
         if group:
             factor, value = group.get("factor"), group.get("value")
@@ -55,7 +60,14 @@ class Linker:
         parsed = Selection.model_validate(sel)
         params: dict[str, str] = {}
         needs_ids = bool(
-            parsed.exclude_accounts or parsed.exclude_symbols or parsed.exclude_setups or parsed.tags or parsed.segments
+            parsed.exclude_accounts
+            or parsed.exclude_symbols
+            or parsed.exclude_setups
+            or parsed.tags
+            or parsed.segments
+            or parsed.time_from
+            or parsed.time_to
+            or minus
         )
         for field, column in (("accounts", "account"), ("symbols", "symbol"), ("setups", "setup"), ("sides", "side")):
             values = getattr(parsed, field)
@@ -71,7 +83,7 @@ class Linker:
             params["entry_time__lt"] = desk_day_start(parsed.until + dt.timedelta(days=1)).isoformat()
         complete = True
         if needs_ids:
-            ids = self._ids(parsed)
+            ids = self._ids(parsed, Selection.model_validate(minus) if minus else None)
             if ids is None:
                 complete = False
             else:
@@ -82,7 +94,7 @@ class Linker:
         if not anchor:
             return None
         if anchor.get("kind") == "selection":
-            return self.selection_url(anchor["selection"], anchor.get("group"))[0]
+            return self.selection_url(anchor["selection"], anchor.get("group"), anchor.get("minus"))[0]
         model = ROW_LINKS.get(anchor.get("kind", ""))
         return reverse(f"admin:post_mortem_{model}_change", args=[anchor["id"]]) if model else None
 
@@ -202,10 +214,11 @@ def result_card(name: str, call_input: Any, result: dict[str, Any], linker: Link
     elif name == "compare_selections":
         for key in ("a", "b"):
             side = result[key]
-            url, complete = linker.selection_url(side["selection"])
+            url, complete = linker.selection_url(side["selection"], minus=side.get("minus_selection"))
             card["sections"].append(
                 {
-                    "title": f"{key.upper()}: {_selection_label(side['selection'])}",
+                    "title": f"{key.upper()}: {_selection_label(side['selection'])}"
+                    + (" (without A's trades)" if side.get("minus_selection") else ""),
                     "url": url,
                     "complete": complete,
                     "stats": _stats_rows(side),
@@ -217,10 +230,11 @@ def result_card(name: str, call_input: Any, result: dict[str, Any], linker: Link
                 {
                     "title": "A - B (the miner's test)",
                     "stats": [
-                        ("Difference in expectancy", r_value(result["difference_r"])),
+                        ("Difference, same-day basis", r_value(result["difference_r"])),
                         ("95% CI", ci(result["difference_ci_95"])),
-                        ("Mann-Whitney p", p_value(result["p_mannwhitney"])),
-                        ("Welch p", p_value(result["p_welch"])),
+                        ("p", p_value(result["p_value"])),
+                        ("Method", result["method"]),
+                        ("Plain difference in means", r_value(result["difference_in_means_r"])),
                         ("Fisher p (win rate)", p_value(result["fisher_p_win_rate"])),
                         (
                             f"Bonferroni p ({result['comparisons_in_conversation']} comparisons)",
@@ -228,7 +242,7 @@ def result_card(name: str, call_input: Any, result: dict[str, Any], linker: Link
                         ),
                         ("Significant", "yes" if result["significant"] else "no"),
                     ],
-                    "note": result.get("note"),
+                    "note": " ".join(filter(None, [result.get("note"), result.get("overlap_note")])) or None,
                 }
             )
         elif result.get("note"):

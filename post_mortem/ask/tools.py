@@ -21,8 +21,9 @@ from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from .. import stats
-from ..mining import fast_stats
+from ..mining import fast_stats, inference
 from ..mining.segments import FACTORS, NO_SETUP, factor_column, segment_mask
+from ..mining.significance import is_significant
 from ..selectors import ask as selectors
 from ..selectors.patterns import desk_day_start
 
@@ -70,6 +71,8 @@ class Selection(BaseModel):
     exclude_setups: Names = []
     since: dt.date | None = Field(default=None, description="First entry date, desk-local, inclusive")
     until: dt.date | None = Field(default=None, description="Last entry date, desk-local, inclusive")
+    time_from: dt.time | None = Field(default=None, description="Entry at or after this desk-local time, e.g. 09:30")
+    time_to: dt.time | None = Field(default=None, description="Entry before this desk-local time, e.g. 10:00")
     segments: list[Segment] = Field(default=[], max_length=3, description="Mining segments, all must hold")
 
     @field_validator("sides", mode="before")
@@ -81,6 +84,8 @@ class Selection(BaseModel):
     def _ordered_period(self) -> Selection:
         if self.since and self.until and self.since > self.until:
             raise ValueError(f"since ({self.since}) is after until ({self.until})")
+        if self.time_from and self.time_to and self.time_from >= self.time_to:
+            raise ValueError(f"time_from ({self.time_from}) is not before time_to ({self.time_to})")
         return self
 
     def as_json(self) -> dict[str, Any]:
@@ -146,9 +151,11 @@ TOOL_DESCRIPTIONS = {
         "primary_factor, trend, volatility."
     ),
     "compare_selections": (
-        "Compare two selections with the pattern miner's test: difference in mean R (a - b) with a "
-        "bootstrap 95% CI, Mann-Whitney p, Welch p, win rates with Fisher's exact p, and a Bonferroni "
-        "p over every comparison made in this conversation."
+        "Compare two selections with the pattern miner's test: the difference in mean R (a - b) "
+        "estimated within days (day fixed effects, day-clustered errors; days as the unit when A and B "
+        "never trade on the same day) with its 95% CI and p, the plain difference in means, win rates "
+        "with Fisher's exact p, and a Bonferroni p over every comparison made in this conversation. "
+        "Trades in both selections count in A only."
     ),
     "list_patterns": "Mined patterns of the latest period: segment, n, effect in R with CI, q, dollars at stake.",
     "list_recommendations": (
@@ -209,6 +216,46 @@ def _p(value: float | None) -> float | None:
     if value is None or not math.isfinite(value):
         return None
     return float(f"{value:.3g}")
+
+
+def _day_aware_difference(r: np.ndarray, local_day: np.ndarray, in_a: np.ndarray, in_b: np.ndarray) -> dict[str, Any]:
+    """A - B in mean R with the miner's estimators (trades of one day share the market).
+
+    When A and B trade on the same days: a regression of R on "in A" with day fixed effects and
+    day-clustered errors (each A trade compared with B trades of its own day). When they never
+    share a day (Mondays vs Tuesdays): each day is one observation (its mean R) and Welch's t
+    compares A's days with B's days.
+    """
+    rows = np.flatnonzero(in_a | in_b)
+    y = r[rows]
+    day, n_days = inference.day_codes(local_day[rows])
+    a_pos = np.flatnonzero(in_a[rows])
+    fit = inference.fit_within_day(y, [a_pos], day, n_days)
+    shared = np.intersect1d(day[a_pos], day[~in_a[rows]]).size
+    if fit.estimable[0] and shared >= 2:
+        est, se, df = float(fit.beta[0]), float(np.sqrt(fit.cov[0, 0])), float(fit.df)
+        method = "within-day regression, day-clustered errors (the miner's test)"
+        days = {"days_with_both": int(shared)}
+    else:
+        is_a = in_a[rows]
+        mean_a = np.bincount(day[is_a], weights=y[is_a], minlength=n_days)
+        mean_b = np.bincount(day[~is_a], weights=y[~is_a], minlength=n_days)
+        cnt_a = np.bincount(day[is_a], minlength=n_days)
+        cnt_b = np.bincount(day[~is_a], minlength=n_days)
+        values = np.r_[mean_a[cnt_a > 0] / cnt_a[cnt_a > 0], mean_b[cnt_b > 0] / cnt_b[cnt_b > 0]]
+        group = np.r_[np.ones(int((cnt_a > 0).sum()), bool), np.zeros(int((cnt_b > 0).sum()), bool)]
+        cmp = inference.compare_day_groups(values, group, ~group)
+        est, se, df = cmp.effect, cmp.se, cmp.df
+        method = "days as the unit: Welch's t on each day's mean R (the miner's test for day-level factors)"
+        days = {"days_a": cmp.n_days, "days_b": cmp.n_days_ref}
+    low, high, p = inference.t_intervals(np.array([est]), np.array([se]), np.array([df]))
+    return {
+        "method": method,
+        **days,
+        "difference_r": _round(est, 3),
+        "difference_ci_95": [_round(float(low[0]), 3), _round(float(high[0]), 3)],
+        "p_value": _p(float(p[0])),
+    }
 
 
 def _summary(r: np.ndarray, pnl: np.ndarray, *, with_ci: bool) -> dict[str, Any]:
@@ -275,6 +322,12 @@ class ToolBox:
             mask &= frame.entry_ts >= desk_day_start(selection.since).timestamp()
         if selection.until:
             mask &= frame.entry_ts < desk_day_start(selection.until + dt.timedelta(days=1)).timestamp()
+        if selection.time_from or selection.time_to:
+            minute = np.asarray(data.context.entry_hour) * 60 + np.asarray(data.context.entry_minute)
+            if selection.time_from:
+                mask &= minute >= selection.time_from.hour * 60 + selection.time_from.minute
+            if selection.time_to:
+                mask &= minute < selection.time_to.hour * 60 + selection.time_to.minute
         if selection.tags:
             mask &= np.isin(frame.id, selectors.trade_ids_with_tags(list(selection.tags)))
         for seg in selection.segments:
@@ -311,11 +364,12 @@ class ToolBox:
         return out
 
     def _compare_selections(self, inp: CompareInput) -> dict[str, Any]:
-        frame = self.data.frame
+        data = self.data
+        frame = data.frame
         self.comparisons += 1
         mask_a, mask_b = self.mask(inp.a), self.mask(inp.b)
-        r_a, r_b = frame.r_multiple[mask_a], frame.r_multiple[mask_b]
-        r_a, r_b = r_a[~np.isnan(r_a)], r_b[~np.isnan(r_b)]
+        overlap = int((mask_a & mask_b).sum())
+        mask_b &= ~mask_a  # a trade in both is compared as A's ("NVDA vs everything" = NVDA vs the rest)
         side_a = {
             "selection": inp.a.as_json(),
             **_summary(frame.r_multiple[mask_a], frame.net_pnl[mask_a], with_ci=True),
@@ -325,29 +379,44 @@ class ToolBox:
             **_summary(frame.r_multiple[mask_b], frame.net_pnl[mask_b], with_ci=True),
         }
         out: dict[str, Any] = {"a": side_a, "b": side_b}
-        if len(r_a) < 2 or len(r_b) < 2:
+        if overlap:
+            out["overlap_note"] = f"{overlap} trades are in both selections; they are counted in A only"
+            side_b["minus_selection"] = inp.a.as_json()
+        has_r = ~np.isnan(frame.r_multiple)
+        in_a, in_b = mask_a & has_r, mask_b & has_r
+        n_a, n_b = int(in_a.sum()), int(in_b.sum())
+        if n_a < 2 or n_b < 2:
             out["note"] = "each side needs at least 2 trades with R to compare"
             return out
-        result = stats.compare_means(r_a, r_b, n_boot=N_BOOT, seed=0)
+        out.update(_day_aware_difference(frame.r_multiple, np.asarray(data.context.local_day), in_a, in_b))
+        r_a, r_b = frame.r_multiple[in_a], frame.r_multiple[in_b]
         wins_a, wins_b = int((r_a > 0).sum()), int((r_b > 0).sum())
-        p_bonf = min(1.0, result.p_mannwhitney * self.comparisons) if math.isfinite(result.p_mannwhitney) else None
-        excludes_zero = math.isfinite(result.ci_low) and (result.ci_low > 0 or result.ci_high < 0)
+        p = out.get("p_value")
+        p_bonf = min(1.0, p * self.comparisons) if p is not None else None
         out.update(
             {
-                "difference_r": _round(result.diff, 3),
-                "difference_ci_95": [_round(result.ci_low, 3), _round(result.ci_high, 3)],
-                "p_mannwhitney": _p(result.p_mannwhitney),
-                "p_welch": _p(result.p_welch),
-                "win_rate_r_a": _round(wins_a / len(r_a), 3),
-                "win_rate_r_b": _round(wins_b / len(r_b), 3),
-                "fisher_p_win_rate": _p(fast_stats.fisher_p(wins_a, len(r_a), wins_b, len(r_b))),
+                "difference_in_means_r": _round(float(r_a.mean() - r_b.mean()), 3),
+                "win_rate_r_a": _round(wins_a / n_a, 3),
+                "win_rate_r_b": _round(wins_b / n_b, 3),
+                "fisher_p_win_rate": _p(fast_stats.fisher_p(wins_a, n_a, wins_b, n_b)),
                 "comparisons_in_conversation": self.comparisons,
                 "p_bonferroni": _p(p_bonf),
-                "significant": bool(p_bonf is not None and p_bonf < 0.05 and excludes_zero),
+                "significant": bool(
+                    p_bonf is not None
+                    and out.get("difference_r") is not None
+                    and is_significant(
+                        q_value=p_bonf,
+                        ci_low=out["difference_ci_95"][0],
+                        ci_high=out["difference_ci_95"][1],
+                        effect=out["difference_r"],
+                        alpha=0.05,
+                        min_effect=float(getattr(settings, "PATTERN_MIN_EFFECT_R", 0.15)),
+                    )
+                ),
             }
         )
-        if min(len(r_a), len(r_b)) < min_sample():
-            out["note"] = SMALL_SAMPLE_NOTE.format(n=min(len(r_a), len(r_b)))
+        if min(n_a, n_b) < min_sample():
+            out["note"] = SMALL_SAMPLE_NOTE.format(n=min(n_a, n_b))
         return out
 
     # --- stored results ---

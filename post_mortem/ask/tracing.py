@@ -97,6 +97,8 @@ def _walk(node: Any, where: _Where, out: list[Source]) -> None:
         here = anchor
         if isinstance(node.get("selection"), dict):
             here = {"kind": "selection", "selection": node["selection"]}
+            if isinstance(node.get("minus_selection"), dict):
+                here["minus"] = node["minus_selection"]
         if isinstance(node.get("group"), dict) and anchor and anchor.get("kind") == "selection":
             here = {**anchor, "group": node["group"]}
         for key, kind in (("pattern_id", "pattern"), ("recommendation_id", "recommendation"), ("plan_id", "plan")):

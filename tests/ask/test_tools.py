@@ -75,23 +75,66 @@ def test_group_by_setup_sums_to_the_selection(desk):
     assert pnls == sorted(pnls)  # worst first
 
 
-def test_compare_uses_the_miners_test(desk):
+def _r_and_day(trades):
+    return [(t.r_multiple, t.entry_time.astimezone(NY).date()) for t in trades if t.r_multiple is not None]
+
+
+def test_compare_within_days_matches_a_dense_regression(desk):
+    """A = fade_gap on NVDA, B = fade_gap elsewhere: they share days, so the miner's within-day
+    regression applies; check it against a dense least-squares fit with day dummies."""
     box = ToolBox()
     a = {"setups": ["fade_gap"], "symbols": ["NVDA"]}
     b = {"setups": ["fade_gap"], "exclude_symbols": ["NVDA"]}
     out = box.run("compare_selections", {"a": a, "b": b})
-    r_a = [t.r_multiple for t in Trade.objects.filter(setup="fade_gap", symbol="NVDA") if t.r_multiple is not None]
-    r_b = [
-        t.r_multiple for t in Trade.objects.filter(setup="fade_gap").exclude(symbol="NVDA") if t.r_multiple is not None
-    ]
-    p = sps.mannwhitneyu(r_a, r_b, alternative="two-sided").pvalue
-    assert out["p_mannwhitney"] == pytest.approx(p, rel=2e-3)
-    assert out["difference_r"] == round(np.mean(r_a) - np.mean(r_b), 3)
+    rows = [(r, d, 1.0) for r, d in _r_and_day(Trade.objects.filter(setup="fade_gap", symbol="NVDA"))]
+    rows += [(r, d, 0.0) for r, d in _r_and_day(Trade.objects.filter(setup="fade_gap").exclude(symbol="NVDA"))]
+    days = sorted({d for _, d, _ in rows})
+    x = np.array([[flag] + [1.0 if d == day else 0.0 for day in days] for _, d, flag in rows])
+    y = np.array([r for r, _, _ in rows])
+    beta = np.linalg.lstsq(x, y, rcond=None)[0][0]
+    assert out["method"].startswith("within-day regression")
+    assert out["difference_r"] == pytest.approx(beta, abs=6e-4)
     lo, hi = out["difference_ci_95"]
-    assert lo < out["difference_r"] < hi
+    assert lo < out["difference_r"] < hi and 0 < out["p_value"] <= 1
+    plain = np.mean([r for r, _, f in rows if f]) - np.mean([r for r, _, f in rows if not f])
+    assert out["difference_in_means_r"] == round(plain, 3)
     assert out["comparisons_in_conversation"] == 1
     second = box.run("compare_selections", {"a": a, "b": b})
-    assert second["p_bonferroni"] == pytest.approx(min(1, 2 * out["p_mannwhitney"]), rel=2e-3)
+    assert second["p_bonferroni"] == pytest.approx(min(1, 2 * out["p_value"]), rel=2e-3)
+
+
+def test_compare_day_level_selections_uses_days_as_the_unit(desk):
+    a = {"segments": [{"factor": "weekday", "value": "Monday"}]}
+    b = {"segments": [{"factor": "weekday", "value": "Tuesday"}]}
+    out = ToolBox().run("compare_selections", {"a": a, "b": b})
+    by_day: dict = {}
+    for r, d in _r_and_day(Trade.objects.all()):
+        by_day.setdefault(d, []).append(r)
+    mon = [np.mean(v) for d, v in by_day.items() if d.weekday() == 0]
+    tue = [np.mean(v) for d, v in by_day.items() if d.weekday() == 1]
+    assert out["method"].startswith("days as the unit")
+    assert (out["days_a"], out["days_b"]) == (len(mon), len(tue))
+    assert out["difference_r"] == round(np.mean(mon) - np.mean(tue), 3)
+    assert out["p_value"] == pytest.approx(sps.ttest_ind(mon, tue, equal_var=False).pvalue, rel=2e-3)
+
+
+def test_overlapping_selections_count_shared_trades_in_a(desk):
+    out = ToolBox().run("compare_selections", {"a": {"symbols": ["NVDA"]}, "b": {}})
+    assert out["b"]["n"] == Trade.objects.exclude(symbol="NVDA").count()
+    assert (
+        out["overlap_note"]
+        == f"{Trade.objects.filter(symbol='NVDA').count()} trades are in both selections; they are counted in A only"
+    )
+
+
+def test_time_of_day_window_is_desk_local(desk):
+    out = ToolBox().run("trade_stats", {"selection": {"time_from": "09:30", "time_to": "10:00"}})
+    trades = [
+        t
+        for t in Trade.objects.all()
+        if dt.time(9, 30) <= t.entry_time.astimezone(NY).time().replace(second=0, microsecond=0) < dt.time(10, 0)
+    ]
+    assert out["n"] == len(trades) > 0
 
 
 @pytest.mark.parametrize(
@@ -106,6 +149,11 @@ def test_compare_uses_the_miners_test(desk):
         ("trade_stats", {"selection": {"sql": "DROP TABLE"}}, "selection.sql: Extra inputs are not permitted"),
         ("trade_stats", {"group_by": "mood"}, "group_by"),
         ("list_patterns", {"limit": 500}, "limit"),
+        (
+            "trade_stats",
+            {"selection": {"time_from": "10:00", "time_to": "09:30"}},
+            "time_from (10:00:00) is not before",
+        ),
         ("drop_tables", {}, "unknown tool 'drop_tables'"),
     ],
 )
