@@ -51,6 +51,13 @@ from post_mortem.selectors.feedback import (
     rolling_expectancy_chart,
 )
 from post_mortem.services.impact import impact_run_start
+from post_mortem.services.recommendation_edits import (
+    CONTENT_FIELDS,
+    PREREGISTERED_FIELDS,
+    recommendation_edit,
+    recommendation_edit_check,
+    recommendation_is_locked,
+)
 from post_mortem.services.recommendations import (
     MAX_REASON_LENGTH,
     recommendation_bulk_set_status,
@@ -102,8 +109,41 @@ def _status_label(status: str) -> tuple[str, str]:
     return status, ImplementationStatus(status).label if status in ImplementationStatus.values else status
 
 
+class RecommendationForm(forms.ModelForm):
+    """The change form: content edits need a reason, and pre-registered fields stay as they were."""
+
+    change_reason = forms.CharField(
+        required=False,
+        max_length=MAX_REASON_LENGTH,
+        widget=UnfoldAdminTextInputWidget,
+        help_text="Required when you change anything above; kept in the audit history.",
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = [*CONTENT_FIELDS]
+
+    def content_changes(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.changed_data if f in CONTENT_FIELDS and f in self.cleaned_data}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None or self.errors:
+            return cleaned
+        changes = self.content_changes()
+        if changes and not (cleaned.get("change_reason") or "").strip():
+            self.add_error("change_reason", "Say why the recommendation changes; it is kept in the audit history.")
+        try:
+            recommendation_edit_check(recommendation=Recommendation.objects.get(pk=self.instance.pk), changes=changes)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+
 @admin.register(Recommendation)
 class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
+    form = RecommendationForm
     list_display = [
         "id",
         "short_text",
@@ -151,6 +191,31 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
     ]
     actions = ["bulk_set_status"]
     actions_row = ["row_set_status"]
+
+    # --- pre-registered fields: read-only once implemented or measured ---------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and recommendation_is_locked(obj):
+            readonly += [f for f in PREREGISTERED_FIELDS if f not in readonly]
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and self.has_change_permission(request, obj):
+            fieldsets.append(("Why it changes", {"fields": ["change_reason"]}))
+        return fieldsets
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        changes = form.content_changes()
+        if changes:
+            recommendation_edit(
+                recommendation=obj, changes=changes, reason=form.cleaned_data["change_reason"], user=request.user
+            )
+
     actions_detail = ["detail_set_status"]
     actions_list = ["measure_impact_now"]
     history_list_display = ["implementation_status", "implementation_date"]
@@ -434,8 +499,8 @@ class ExperimentForm(forms.ModelForm):
 
 
 @admin.register(Experiment)
-class ExperimentAdmin(ModelAdmin):
-    """Metric, groups, dates and minimum sample are read-only once created (pre-registration)."""
+class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
+    """Every field is read-only once created (pre-registration); the history shows its creation."""
 
     form = ExperimentForm
     list_display = ["name", "metric", "groups", "start", "end", "phase_badge", "created_by"]
@@ -443,11 +508,35 @@ class ExperimentAdmin(ModelAdmin):
     list_filter_submit = True
     search_fields = ["name", "hypothesis"]
     change_form_after_template = "admin_ext/feedback/experiment_results.html"
-    PREREGISTERED = ["metric", "treatment", "control", "start", "end", "min_sample"]
+    PREREGISTERED = [
+        "name",
+        "hypothesis",
+        "recommendation",
+        "metric",
+        "treatment",
+        "control",
+        "start",
+        "end",
+        "min_sample",
+    ]
+    history_list_display = ["name", "metric", "start", "end"]
 
     def get_readonly_fields(self, request, obj=None):
         ro = ["created_by", "created_at"]
         return ro + self.PREREGISTERED if obj is not None else ro
+
+    # --- history is an audit trail: readable, never editable or revertible ------------------
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def has_change_history_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied("History is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -469,7 +558,7 @@ class ExperimentAdmin(ModelAdmin):
             obj.created_by = created.created_by
             obj.created_at = created.created_at
             return
-        super().save_model(request, obj, form, change)
+        # Nothing is editable after creation (every field is read-only): no save, no history row.
 
     @display(description="Treatment vs control")
     def groups(self, obj: Experiment) -> str:

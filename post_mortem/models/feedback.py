@@ -116,6 +116,10 @@ class Experiment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Pre-registered: nothing changes after creation, so the history shows its creation (who,
+    # when, what) and a deletion, and would show any change made around the admin and the API.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [

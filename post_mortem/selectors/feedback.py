@@ -289,7 +289,8 @@ def rolling_expectancy_chart(
 # --- experiments ---------------------------------------------------------------------------
 
 
-def _group_q(group: dict[str, list[str]]) -> Q:
+def group_q(group: dict[str, list[str]]) -> Q:
+    """The trades of an experiment group (accounts, or whole ';'-separated tags)."""
     key, names = next(iter(group.items()))
     if key == "account":
         return Q(account__in=names)
@@ -311,6 +312,11 @@ def _metric_values(qs: QuerySet, metric: str) -> tuple[np.ndarray, np.ndarray]:
     return times, values
 
 
+RESULTS_FIRST_DAY = dt.date(1900, 1, 1)
+RESULTS_LAST_DAY = dt.date(2999, 12, 30)
+MAX_CHART_DAYS = 3 * 366 + 1
+
+
 def experiment_results(*, experiment: Experiment, as_of: dt.datetime | None = None, n_boot: int = 2000) -> dict:
     """Per-group n / mean / CI, treatment - control with CI and p, pre-period DiD, interim warning,
     and the cumulative (running-mean) metric per group per day for the chart.
@@ -320,8 +326,12 @@ def experiment_results(*, experiment: Experiment, as_of: dt.datetime | None = No
     """
     tz = ZoneInfo(settings.DESK_TIMEZONE)
     as_of = as_of or timezone.now()
-    start_dt = dt.datetime.combine(experiment.start, dt.time(0), tzinfo=tz)
-    end_dt = dt.datetime.combine(experiment.end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    # Rows written before the date bounds existed may hold calendar-edge dates: clamp them so
+    # the date arithmetic below stays inside the calendar (the chart is capped separately).
+    first_day = min(max(experiment.start, RESULTS_FIRST_DAY), RESULTS_LAST_DAY)
+    last_day = max(min(experiment.end, RESULTS_LAST_DAY), first_day)
+    start_dt = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
+    end_dt = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     pre_start = start_dt - (end_dt - start_dt)
     cutoff = min(end_dt, as_of)
     interim = as_of < end_dt
@@ -331,10 +341,12 @@ def experiment_results(*, experiment: Experiment, as_of: dt.datetime | None = No
     post: dict[str, np.ndarray] = {}
     pre: dict[str, np.ndarray] = {}
     days: dict[str, np.ndarray] = {}  # each trade's desk-local day: the A/B bootstrap resamples days
-    n_days = max(1, (min(experiment.end, timezone.localtime(cutoff, tz).date()) - experiment.start).days + 1)
-    labels = [(experiment.start + dt.timedelta(days=i)).isoformat() for i in range(n_days)]
+    n_days = max(1, (min(last_day, timezone.localtime(cutoff, tz).date()) - first_day).days + 1)
+    n_days = min(n_days, MAX_CHART_DAYS)
+    labels = [(first_day + dt.timedelta(days=i)).isoformat() for i in range(n_days)]
+    both = group_q(experiment.treatment) & group_q(experiment.control)
     for name, group in (("treatment", experiment.treatment), ("control", experiment.control)):
-        qs = Trade.objects.filter(_group_q(group))
+        qs = Trade.objects.filter(group_q(group)).exclude(both)  # a trade in both groups counts in neither
         times, values = _metric_values(qs.filter(entry_time__gte=start_dt, entry_time__lt=cutoff), experiment.metric)
         post[name] = values
         pre_times, pre[name] = _metric_values(
@@ -358,6 +370,11 @@ def experiment_results(*, experiment: Experiment, as_of: dt.datetime | None = No
         days=days,
     )
     warnings = []
+    shared = Trade.objects.filter(both, entry_time__gte=pre_start, entry_time__lt=cutoff).count()
+    if shared:
+        warnings.append(f"{shared} trade(s) belong to both groups and are left out of both.")
+    if (first_day, last_day) != (experiment.start, experiment.end):
+        warnings.append(f"The dates are out of range; results cover {first_day} to {last_day} only.")
     if interim:
         warnings.append(
             f"Interim result: the experiment runs until {experiment.end.isoformat()}. Reading results early "

@@ -17,6 +17,11 @@ from django.db import transaction
 from ..models import Experiment, ExperimentMetric, Recommendation
 
 GROUP_KEYS = ("account", "tag")
+# Sane dates: trades of this desk are not older, an experiment is not planned decades ahead, and
+# its pre-period (as long as the experiment) stays within the calendar.
+EARLIEST_START = dt.date(2000, 1, 1)
+MAX_YEARS_AHEAD = 5
+MAX_HORIZON_DAYS = 3 * 366
 
 
 def clean_group(value: Any, *, field: str) -> dict[str, list[str]]:
@@ -55,11 +60,52 @@ def experiment_validate(
     if key_t == key_c and set(t[key_t]) & set(c[key_c]):
         overlap = ", ".join(sorted(set(t[key_t]) & set(c[key_c])))
         raise ValidationError({"control": f"Treatment and control overlap on {key_t}: {overlap}."})
-    if start is None or end is None or end <= start:
-        raise ValidationError({"end": "The end date must be after the start date."})
+    experiment_check_dates(start=start, end=end)
+    if key_t != key_c:
+        _refuse_shared_trades(t, c)
     if min_sample is None or min_sample < 2:
         raise ValidationError({"min_sample": "Must be at least 2."})
     return t, c
+
+
+def experiment_check_dates(*, start: dt.date | None, end: dt.date | None) -> None:
+    """Start and end within sane bounds (errors name the field)."""
+    from .recommendations import desk_today
+
+    if start is None or end is None or end <= start:
+        raise ValidationError({"end": "The end date must be after the start date."})
+    if start < EARLIEST_START:
+        raise ValidationError({"start": f"Must be on or after {EARLIEST_START.isoformat()}."})
+    today = desk_today()
+    latest = today.replace(year=today.year + MAX_YEARS_AHEAD, day=min(today.day, 28))
+    if end > latest:
+        raise ValidationError({"end": f"Must be on or before {latest.isoformat()} ({MAX_YEARS_AHEAD} years ahead)."})
+    if (end - start).days > MAX_HORIZON_DAYS:
+        raise ValidationError(
+            {"end": f"An experiment runs at most {MAX_HORIZON_DAYS} days (got {(end - start).days}); split it."}
+        )
+
+
+def _refuse_shared_trades(treatment: dict[str, list[str]], control: dict[str, list[str]]) -> None:
+    """Groups of different kinds (accounts vs tags) may hold the same trades: resolve and refuse.
+
+    A trade of a treatment account that carries a control tag would be counted on both sides.
+    """
+    from ..models import Trade
+    from ..selectors.feedback import group_q
+
+    shared = Trade.objects.filter(group_q(treatment)).filter(group_q(control))
+    count = shared.count()
+    if count:
+        examples = ", ".join(
+            f"{account}/{external_id}" for account, external_id in shared.values_list("account", "external_id")[:3]
+        )
+        raise ValidationError(
+            {
+                "control": f"Treatment and control share {count} trade(s) (e.g. {examples}): a trade may be in one "
+                "group only. Pick groups that do not overlap."
+            }
+        )
 
 
 def experiment_create(
@@ -95,6 +141,8 @@ def experiment_create(
         recommendation=recommendation,
         created_by=user if user is not None and user.is_authenticated else None,
     )
+    experiment._history_user = experiment.created_by
+    experiment._change_reason = "Registered"
     with transaction.atomic():
         experiment.full_clean()
         experiment.save()

@@ -142,7 +142,7 @@ def test_experiment_admin_create_and_readonly_after(ops_client, ops_user):
     assert r.status_code == 200 and b"experiment-results" in r.content
     ops_client.post(change, {**data, "metric": "win_rate", "control": '{"account": ["DELTA"]}', "name": "renamed"})
     exp.refresh_from_db()
-    assert exp.metric == "r_multiple" and exp.name == "renamed"
+    assert exp.metric == "r_multiple" and exp.name == "half size"  # every field is fixed after creation
 
 
 def test_impact_assessment_admin_is_read_only(ops_client):
