@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('post_mortem', '0009_run_lease_heartbeat'),
+        ('post_mortem', '0011_analysis_opportunity_impacts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
