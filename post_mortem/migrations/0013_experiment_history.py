@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('post_mortem', '0011_analysis_opportunity_impacts'),
+        ('post_mortem', '0012_whatif_run_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
