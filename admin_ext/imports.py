@@ -23,6 +23,28 @@ from post_mortem.services.imports import import_batch_rollback
 MAX_ERRORS_SHOWN = 200
 
 
+def _issue_table(issues: list[dict], *, total: int) -> str:
+    """Line / field / problem rows (errors, skipped lines, notes), escaped, the first 200."""
+    shown = issues[:MAX_ERRORS_SHOWN]
+    if not shown:
+        return "—"
+    rows = format_html_join(
+        "",
+        "<tr><td class='pr-4'>{}</td><td class='pr-4'>{}</td><td>{}</td></tr>",
+        ((e.get("line"), e.get("field"), e.get("message")) for e in shown),
+    )
+    more = ""
+    if total > len(shown):
+        more = format_html("<p class='mt-2 text-sm'>… and {} more.</p>", total - len(shown))
+    return format_html(
+        "<table class='text-sm'><thead><tr><th class='pr-4 text-left'>Line</th>"
+        "<th class='pr-4 text-left'>Field</th>"
+        "<th class='text-left'>Problem</th></tr></thead><tbody>{}</tbody></table>{}",
+        rows,
+        more,
+    )
+
+
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ModelAdmin):
     list_display = (
@@ -58,6 +80,8 @@ class ImportBatchAdmin(ModelAdmin):
         "unchanged",
         "error_count",
         "error_list",
+        "skipped_list",
+        "notes_list",
         "trades_link",
         "run_link",
         "created_by",
@@ -69,7 +93,7 @@ class ImportBatchAdmin(ModelAdmin):
     fieldsets = (
         (None, {"fields": (("file_name", "file_format", "timezone"), "file_hash", ("status_label", "progress"))}),
         ("Counts", {"fields": (("rows", "created", "updated", "unchanged", "error_count"), "trades_link")}),
-        ("Errors", {"fields": ("error_list",)}),
+        ("Errors", {"fields": ("error_list", "skipped_list", "notes_list")}),
         (
             "Audit",
             {"fields": (("created_by", "created_at", "finished_at"), ("rolled_back_by", "rolled_back_at"), "run_link")},
@@ -110,24 +134,15 @@ class ImportBatchAdmin(ModelAdmin):
 
     @display(description="Errors")
     def error_list(self, obj: ImportBatch) -> str:
-        errors = (obj.errors or [])[:MAX_ERRORS_SHOWN]
-        if not errors:
-            return "—"
-        rows = format_html_join(
-            "",
-            "<tr><td class='pr-4'>{}</td><td class='pr-4'>{}</td><td>{}</td></tr>",
-            ((e.get("line"), e.get("field"), e.get("message")) for e in errors),
-        )
-        more = ""
-        if obj.error_count > len(errors):
-            more = format_html("<p class='mt-2 text-sm'>… and {} more.</p>", obj.error_count - len(errors))
-        return format_html(
-            "<table class='text-sm'><thead><tr><th class='pr-4 text-left'>Line</th>"
-            "<th class='pr-4 text-left'>Field</th>"
-            "<th class='text-left'>Problem</th></tr></thead><tbody>{}</tbody></table>{}",
-            rows,
-            more,
-        )
+        return _issue_table(obj.errors or [], total=obj.error_count)
+
+    @display(description="Skipped lines (--skip-invalid)")
+    def skipped_list(self, obj: ImportBatch) -> str:
+        return _issue_table(obj.skipped or [], total=len(obj.skipped or []))
+
+    @display(description="Left out and ignored")
+    def notes_list(self, obj: ImportBatch) -> str:
+        return _issue_table(obj.notes or [], total=len(obj.notes or []))
 
     @display(description="Trades")
     def trades_link(self, obj: ImportBatch) -> str:

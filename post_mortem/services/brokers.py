@@ -17,6 +17,7 @@ from django.db import transaction
 from ..importing.brokers import BrokerOptions, BrokerParse, LayoutSpec, detect_layout, parse_broker_text
 from ..importing.brokers.custom import REQUIRED, mapping_problems, sample_header
 from ..importing.brokers.registry import LAYOUT_NAMES
+from ..importing.canonical import validate_canonical_rows
 from ..models import ImportLayout
 from ..selectors.brokers import multiplier_table, saved_layout_specs
 
@@ -68,6 +69,10 @@ def import_layout_trial(
         raise ValidationError([f"line {e.line}, {e.field}: {e.message}" for e in parsed.errors[:10]])
     if not parsed.rows:
         raise ValidationError(["sample: the mapping gives no closed round trips from the sample"])
+    # The same checks the import runs on these rows (times, prices, stops, duplicates...).
+    _valid, row_errors = validate_canonical_rows(parsed.rows, tz_name="UTC")
+    if row_errors:
+        raise ValidationError([f"line {e.line}, {e.field}: {e.message}" for e in row_errors[:10]])
     return LayoutTrial(spec=spec, parsed=parsed, header=header)
 
 

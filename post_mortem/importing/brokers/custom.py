@@ -7,6 +7,7 @@ service turns ImportLayout rows into LayoutSpec with ``post_mortem.selectors.bro
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -166,17 +167,33 @@ def build_layout(spec: LayoutSpec) -> type:
 
 
 def sample_header(text: str, *, scan: int = 30) -> tuple[int, list[str]]:
-    """Guess the header row of a sample: the first of the widest rows near the top.
+    """Guess the header row of a sample: the first row of the table's full width whose cells are words.
 
-    Why widest: title rows above a header ("Trades report", "Account: X") have one or two cells.
+    Why: title rows above a header ("Trades report", "Account: X") are narrower; data rows are as
+    wide but hold numbers and dates; and a header may start with a blank cell (a row-number
+    column), so it can have fewer filled cells than the data rows under it.
     """
     from .parsing import csv_lines
 
-    best: tuple[int, list[str]] = (0, [])
+    rows = []
     for count, (line, cells) in enumerate(csv_lines(text)):
-        names = [c.strip() for c in cells if c.strip()]
-        if len(names) > len(best[1]):
-            best = (line, names)
+        rows.append((line, cells))
         if count >= scan:
             break
-    return best
+    filled = [(line, cells) for line, cells in rows if sum(1 for c in cells if c.strip()) >= 2]
+    if not filled:
+        return (0, [])
+    width = max(len(cells) for _line, cells in filled)
+    for line, cells in filled:
+        names = [c.strip() for c in cells if c.strip()]
+        if len(cells) >= width - 1 and sum(1 for n in names if not _looks_like_data(n)) * 2 > len(names):
+            return line, names
+    line, cells = max(filled, key=lambda item: sum(1 for c in item[1] if c.strip()))
+    return line, [c.strip() for c in cells if c.strip()]
+
+
+_DATA = re.compile(r"^[-+($]*[\d.,:/ ]+[)]?$|^\d{4}-\d{2}-\d{2}")
+
+
+def _looks_like_data(cell: str) -> bool:
+    return bool(_DATA.match(cell))
