@@ -200,11 +200,10 @@ def _bounded(f: dict[str, Any], opp: dict[str, Any]) -> dict[str, Any]:
     if impact_r is None:
         return opp
     r = f.get("r_multiple")
-    if impact_r > MAX_PLAUSIBLE_R or (r is not None and abs(r) > MAX_PLAUSIBLE_R):
+    if impact_r > MAX_PLAUSIBLE_R:
         opp["expected_impact_r"] = None
         opp["expected_impact"] = (
-            f"Not estimated: R of {_r(r)} or an estimate of {impact_r:.2f}R is beyond ±{MAX_PLAUSIBLE_R:g}R, "
-            "a data problem (see the performance section), not advice."
+            f"Not estimated: {impact_r:.2f}R is beyond ±{MAX_PLAUSIBLE_R:g}R, a data problem, not advice."
         )
         return opp
     cap = impact_cap_r(f, opp["type_code"])
@@ -418,7 +417,7 @@ def build_sections(f: dict[str, Any], codes: list[str], process: int, score: int
     perf_obs = [f"Net P&L {f.get('net_pnl'):+,.2f} ({_r(r)}) over {f.get('holding_minutes'):.0f} minutes."]
     if f.get("account_expectancy_r") is not None:
         perf_obs.append(f"The account's prior expectancy is {_r(f['account_expectancy_r'])} per trade.")
-    perf_obs += [f"Data problem: {p}" for p in f.get("data_problems") or []]
+    perf_obs += [f"Data problem: {p}" for p in f.get("data_problems") or [] if p != f.get("bars_note")]
     if strong:
         perf_obs.append("Strengths: " + ", ".join(strong) + ".")
     if weak:
@@ -518,8 +517,22 @@ def build_sections(f: dict[str, Any], codes: list[str], process: int, score: int
     }
 
 
+# Numbers measured in R: meaningless when R itself is implausible (a stop typed next to the entry).
+R_DENOMINATED = ("r_multiple", "loss_beyond_stop_r", "stop_honoured", "mfe_r", "mae_r", "left_on_table_r")
+
+
+def _without_implausible_r(facts: dict[str, Any]) -> dict[str, Any]:
+    """Facts the engine may reason over: an |R| beyond MAX_PLAUSIBLE_R is a data problem, so no
+    factor, score or advice rests on it (the data problem itself is reported)."""
+    r = facts.get("r_multiple")
+    if r is None or abs(r) <= MAX_PLAUSIBLE_R:
+        return facts
+    return {**facts, **dict.fromkeys(R_DENOMINATED)}
+
+
 def analyze_dict(facts: dict[str, Any]) -> dict[str, Any]:
     """The result as plain data (the bulk path skips re-validation; ``analyze`` validates)."""
+    facts = _without_implausible_r(facts)
     codes = detect_factors(facts)
     score, process, _ = success_score(facts, codes)
     data = build_sections(facts, codes, process, score)

@@ -47,7 +47,9 @@ def _iso(epoch: float) -> str:
 
 
 def _price(value: float) -> str:
-    return f"{value:,.4f}".rstrip("0").rstrip(".") if value == value else "n/a"
+    if value != value:
+        return "n/a"
+    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 def bars_note(fact: dict[str, Any], status: str, lows_highs: tuple[float, float, float, float]) -> str:

@@ -85,8 +85,11 @@ def test_a_stop_one_cent_away_is_a_data_problem_not_advice(desk):
     assert abs(f["r_multiple"]) > MAX_PLAUSIBLE_R
     assert any("probably mistyped" in p for p in f["data_problems"])
     assert any(o.startswith("Data problem:") for o in analysis.analysis_data["performance_analysis"]["observations"])
+    assert not {"stop_not_honoured", "disciplined_stop"} & set(analysis.primary_factors)  # no verdict on a bad R
+    shown_r = f"{f['r_multiple']:+.2f}R"
     for opp in analysis.analysis_data["improvement_opportunities"]:
-        assert opp["expected_impact_r"] is None and opp["expected_impact"].startswith("Not estimated")
+        assert opp["expected_impact_r"] is None or opp["expected_impact_r"] <= MAX_PLAUSIBLE_R
+        assert shown_r not in opp["suggestion"] + opp["expected_impact"]
 
 
 @pytest.mark.django_db
