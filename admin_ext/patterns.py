@@ -72,11 +72,8 @@ def _q_text(q: float) -> str:
 
 
 def _verdict(p: AnalysisPattern) -> str:
-    """'Significant, q < 0.001' / 'Not significant: the 95% CI ... includes zero' (the miner's rule)."""
-    if p.significant:
-        return f"Significant, {_q_text(p.q_value)}"
-    reasons = (p.details or {}).get("not_significant_because") or []
-    return f"Not significant, {_q_text(p.q_value)}" + (f": {reasons[0]}" if reasons else "")
+    """'Significant, q < 0.001' / 'Not significant, q = 0.21' (the miner's rule; reasons listed below)."""
+    return f"{'Significant' if p.significant else 'Not significant'}, {_q_text(p.q_value)}"
 
 
 class MinePatternsForm(forms.Form):
@@ -178,7 +175,7 @@ def _distribution_json(p: AnalysisPattern) -> str:
             "labels": labels,
             "datasets": [
                 {"label": "segment, % of its trades", "data": seg_pct, "backgroundColor": "#6366f1"},
-                {"label": "rest, % of its trades", "data": rest_pct, "backgroundColor": "#94a3b8"},
+                {"label": "comparison group, % of its trades", "data": rest_pct, "backgroundColor": "#94a3b8"},
             ],
         }
     )
@@ -266,8 +263,10 @@ class AnalysisPatternAdmin(ModelAdmin):
     def segment_name(self, obj: AnalysisPattern) -> str:
         return f"{obj.factor} = {obj.segment}"
 
-    @display(description="Kind", label={"weakness": "danger", "strength": "success"})
+    @display(description="Kind", label={"weakness": "danger", "strength": "success", "none": "info"})
     def kind_label(self, obj: AnalysisPattern) -> tuple[str, str]:
+        if not obj.significant:  # a sign without significance is no weakness or strength
+            return "none", "–"
         return obj.pattern_type, obj.pattern_type.capitalize()
 
     @display(description="Verdict", ordering="q_value", label=CONFIDENCE_COLORS)
@@ -280,7 +279,9 @@ class AnalysisPatternAdmin(ModelAdmin):
         if details.get("comparison") == "days":
             return f"{details.get('n_days', 0)} vs {details.get('n_days_ref', 0)} days ({details.get('reference', '')})"
         if details.get("comparison") == "within_day":
-            return f"same days: {describe.reference_text(obj.factor, details.get('reference', ''))}"
+            if obj.factor in ("after_loss", "primary_factor"):
+                return f"same days: {describe.reference_text(obj.factor, details.get('reference', ''))}"
+            return f"same days: {details.get('reference', '')}"
         return "the rest"
 
     @display(description="Effect", ordering="effect")

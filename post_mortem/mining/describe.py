@@ -214,8 +214,9 @@ def target_text(facts: SegmentFacts) -> str:
             f"{-facts.ci_low:+.2f}) on {facts.share:.0%} of trades."
         )
     return (
-        f"Keeps {facts.effect:+.2f}R per trade over the rest (95% CI {facts.ci_low:+.2f} to {facts.ci_high:+.2f}) "
-        f"on {facts.share:.0%} of trades; target: a larger share at the same expectancy."
+        f"Keeps {facts.effect:+.2f}R per trade over the comparison group "
+        f"(95% CI {facts.ci_low:+.2f} to {facts.ci_high:+.2f}) on {facts.share:.0%} of trades; "
+        "target: a larger share at the same expectancy."
     )
 
 
