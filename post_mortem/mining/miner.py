@@ -167,11 +167,21 @@ class _Factor:
     day_level: bool
     excluded: set[int] = field(default_factory=set)  # labels folded into another finding
     same_as: dict[int, list[dict]] = field(default_factory=dict)
+    cache: dict[object, np.ndarray] = field(default_factory=dict)
 
     def members(self, *labels: int) -> np.ndarray:
-        """Sorted positions of the trades holding any of `labels`."""
-        picked = self.codes == labels[0] if len(labels) == 1 else np.isin(self.codes, labels)
-        return np.sort(self.rows[picked])
+        """Positions of the trades holding any of `labels` (the rows grouped by value once, so each
+        call is a slice, not a pass over every trade)."""
+        key = tuple(sorted(labels))
+        if key not in self.cache:
+            if "grouped" not in self.cache:
+                order = np.argsort(self.codes, kind="stable")
+                self.cache["grouped"] = self.rows[order]
+                self.cache["starts"] = np.r_[0, np.cumsum(np.bincount(self.codes, minlength=len(self.column.labels)))]
+            grouped, starts = self.cache["grouped"], self.cache["starts"]
+            parts = [grouped[starts[k] : starts[k + 1]] for k in key]
+            self.cache[key] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return self.cache[key]
 
 
 @dataclass(slots=True)
