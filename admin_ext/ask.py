@@ -6,6 +6,7 @@ read-only for everyone: a question's record is what was asked, called and answer
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -97,6 +98,26 @@ class StatsExtraForm(forms.Form):
     group_by = forms.ChoiceField(required=False, choices=FACTOR_CHOICES, widget=forms.Select(attrs={"class": INPUT}))
 
 
+class WhatIfForm(forms.Form):
+    rules = forms.CharField(
+        label="Rules (JSON list)",
+        initial='[{"type": "no_reentry_after_loss", "minutes": 30}]',
+        widget=forms.Textarea(attrs={"rows": 2, "class": INPUT}),
+    )
+    account = forms.CharField(required=False, widget=forms.TextInput(attrs={"class": INPUT}))
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date", "class": INPUT}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date", "class": INPUT}))
+
+    def clean_rules(self):
+        try:
+            rules = json.loads(self.cleaned_data["rules"])
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"not valid JSON ({exc.msg} at character {exc.pos})") from exc
+        if not isinstance(rules, list):
+            raise forms.ValidationError("a JSON list of rules, e.g. [{...}]")
+        return rules
+
+
 def offline_payload(tool: str, data) -> tuple[dict[str, Any] | None, list[str]]:
     """The tool input the form describes (None and the errors when a field is malformed)."""
     if tool == "trade_stats":
@@ -112,6 +133,18 @@ def offline_payload(tool: str, data) -> tuple[dict[str, Any] | None, list[str]]:
         if not (a.is_valid() and b.is_valid()):
             return None, [f"{p}.{k}: {' '.join(v)}" for p, f in (("A", a), ("B", b)) for k, v in f.errors.items()]
         return {"a": a.selection(), "b": b.selection()}, []
+    if tool == "what_if":
+        form = WhatIfForm(data, prefix="w")
+        if not form.is_valid():
+            return None, [f"{k}: {' '.join(v)}" for k, v in form.errors.items()]
+        d = form.cleaned_data
+        payload = {"rules": d["rules"]}
+        if d.get("account"):
+            payload["account"] = d["account"].strip()
+        for key in ("since", "until"):
+            if d.get(key):
+                payload[key] = d[key].isoformat()
+        return payload, []
     if tool in {"list_patterns", "list_recommendations", "list_plans"}:
         return {}, []
     return None, [f"unknown tool {tool!r}"]
@@ -239,6 +272,7 @@ class QuestionAdmin(ModelAdmin):
             stats_extra=StatsExtraForm(data, prefix="s"),
             form_a=SelectionForm(data, prefix="a"),
             form_b=SelectionForm(data, prefix="b"),
+            what_if_form=WhatIfForm(data, prefix="w"),
             recent=Question.objects.filter(user=request.user).order_by("-created_at", "-id")[:8],
         )
         return TemplateResponse(request, "admin_ext/ask/ask.html", context)

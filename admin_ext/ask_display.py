@@ -25,7 +25,12 @@ from post_mortem.selectors.patterns import desk_day_start
 
 MAX_IDS_IN_URL = 400
 DIRECT_FACTORS = {"account": "account", "symbol": "symbol", "setup": "setup", "side": "side"}
-ROW_LINKS = {"pattern": "analysispattern", "recommendation": "recommendation", "plan": "improvementplan"}
+ROW_LINKS = {
+    "pattern": "analysispattern",
+    "recommendation": "recommendation",
+    "plan": "improvementplan",
+    "run": "jobrun",
+}
 
 
 class Linker:
@@ -247,6 +252,40 @@ def result_card(name: str, call_input: Any, result: dict[str, Any], linker: Link
             )
         elif result.get("note"):
             card["sections"].append({"title": "A - B", "stats": [], "note": result["note"]})
+    elif name == "what_if":
+        run_url = linker.anchor_url({"kind": "run", "id": result["run_id"]})
+        for title, side in (("Actual", result.get("actual")), ("What-if", result.get("what_if"))):
+            if side:
+                card["sections"].append(
+                    {
+                        "title": f"{title} (what-if run #{result['run_id']})",
+                        "url": run_url,
+                        "complete": True,
+                        "stats": [
+                            ("Trades kept", f"{side['trades']:,}"),
+                            ("Expectancy", r_value(side.get("expectancy_r"))),
+                            ("Win rate", pct(side.get("win_rate"))),
+                            ("Net P&L", money(side.get("net_pnl"))),
+                            ("Max drawdown", money(side.get("max_drawdown"))),
+                        ],
+                    }
+                )
+        diff = result.get("difference") or {}
+        if diff:
+            card["sections"].append(
+                {
+                    "title": f"What-if - actual (bootstrap over {diff.get('resampled', 'day')}s)",
+                    "stats": [
+                        ("Expectancy", r_value(diff.get("expectancy_r"))),
+                        ("95% CI", ci([diff.get("ci_low"), diff.get("ci_high")])),
+                        ("p", p_value(diff.get("p_value"))),
+                        ("Net P&L per month", money(diff.get("net_pnl_per_month"))),
+                        ("Significant", "yes" if diff.get("significant") else "no"),
+                    ],
+                }
+            )
+        if result.get("run_error"):
+            card["error"] = result["run_error"]
     else:
         key, columns = {
             "list_patterns": ("patterns", ["segment", "n", "effect_r", "effect_ci_95", "q_value", "dollars_at_stake"]),

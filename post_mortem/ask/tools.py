@@ -18,14 +18,18 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from .. import stats
 from ..mining import fast_stats, inference
 from ..mining.segments import FACTORS, NO_SETUP, factor_column, segment_mask
 from ..mining.significance import is_significant
+from ..models import RunKind
 from ..selectors import ask as selectors
 from ..selectors.patterns import desk_day_start
+from ..services.runs import run_create
+from ..services.whatif import what_if_params, what_if_run_execute, what_if_summary
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Names = Annotated[list[Name], Field(max_length=50)]
@@ -128,6 +132,23 @@ class ListRecommendationsInput(BaseModel):
     limit: int = Field(default=10, ge=1, le=25)
 
 
+class WhatIfInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=10,
+        description=(
+            'Rules, e.g. {"type": "no_reentry_after_loss", "minutes": 30}, {"type": "skip_segment", "factor": '
+            '"setup", "value": "fade_gap"}, {"type": "max_trades_per_day", "count": 3}, {"type": "daily_loss_limit", '
+            '"r": 2}, {"type": "max_size", "multiple": 1.5}, {"type": "stop_r", "r": 1}, {"type": "target_r", "r": 2}'
+        ),
+    )
+    account: Name | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
 class ListPlansInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -140,6 +161,7 @@ TOOL_INPUTS: dict[str, type[BaseModel]] = {
     "list_patterns": ListPatternsInput,
     "list_recommendations": ListRecommendationsInput,
     "list_plans": ListPlansInput,
+    "what_if": WhatIfInput,
 }
 TOOL_DESCRIPTIONS = {
     "trade_stats": (
@@ -163,6 +185,11 @@ TOOL_DESCRIPTIONS = {
         "(effect in R per trade with CI, ROI per month)."
     ),
     "list_plans": "Improvement plans: title, period, focus areas and their recommendations.",
+    "what_if": (
+        "Replay the actual trades under rules (context recomputed on the replayed sequence): actual vs what-if "
+        "expectancy and P&L, the difference with a block-bootstrap CI over days/weeks, and an out-of-sample "
+        "(walk-forward) figure when the rule came from mining the same trades. Stored as a what-if run."
+    ),
 }
 
 
@@ -465,6 +492,24 @@ class ToolBox:
                 }
             )
         return {"recommendations": rows}
+
+    def _what_if(self, inp: WhatIfInput) -> dict[str, Any]:
+        try:
+            params = what_if_params(rules=inp.rules, account=inp.account, since=inp.since, until=inp.until)
+        except DjangoValidationError as exc:
+            raise ToolInputError("; ".join(exc.messages)) from exc
+        run = run_create(kind=RunKind.WHATIF, params=params)
+        run = what_if_run_execute(run_id=run.pk)
+        summary = what_if_summary(run)
+        return {
+            "run_id": run.pk,
+            "status": summary["status"],
+            "run_error": summary["error"] or None,
+            "actual": summary["actual"],
+            "what_if": summary["what_if"],
+            "difference": summary["difference"],
+            "out_of_sample": summary["out_of_sample"],
+        }
 
     def _list_plans(self, inp: ListPlansInput) -> dict[str, Any]:
         rows = []

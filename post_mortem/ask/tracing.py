@@ -101,7 +101,12 @@ def _walk(node: Any, where: _Where, out: list[Source]) -> None:
                 here["minus"] = node["minus_selection"]
         if isinstance(node.get("group"), dict) and anchor and anchor.get("kind") == "selection":
             here = {**anchor, "group": node["group"]}
-        for key, kind in (("pattern_id", "pattern"), ("recommendation_id", "recommendation"), ("plan_id", "plan")):
+        for key, kind in (
+            ("pattern_id", "pattern"),
+            ("recommendation_id", "recommendation"),
+            ("plan_id", "plan"),
+            ("run_id", "run"),
+        ):
             if isinstance(node.get(key), int):
                 here = {"kind": kind, "id": node[key]}
         note = where.note

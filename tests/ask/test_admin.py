@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from admin_ext.ask_display import ci, money, pct, r_value
 from post_mortem.ask.tools import ToolBox
-from post_mortem.models import Question, QuestionStatus
+from post_mortem.models import Question, QuestionStatus, Trade
 from post_mortem.services.ask import question_ask
 
 from .conftest import text, tool_use
@@ -140,3 +140,17 @@ def test_dashboard_card_shows_cost_per_month(superuser_client, db):
     Question.objects.create(text="b?", status=QuestionStatus.FAILED, cost_usd=Decimal("0.0200"), output_tokens=50)
     html = superuser_client.get("/admin/").content.decode()
     assert "Ask: questions and cost per month" in html and "$0.03" in html and "1,050" in html
+
+
+def test_offline_what_if_and_lists(ops_client, desk):
+    rules = '[{"type": "skip_segment", "factor": "setup", "value": "fade_gap"}]'
+    html = unescape(
+        ops_client.get(ASK, {"tool": "what_if", "run": "1", "w-rules": rules, "w-account": "BRAVO"}).content.decode()
+    )
+    kept = Trade.objects.filter(account="BRAVO").exclude(setup="fade_gap")
+    assert f"{kept.count():,}" in html and money(sum(float(t.net_pnl) for t in kept)) in html
+    assert "/admin/post_mortem/jobrun/" in html
+    bad = unescape(ops_client.get(ASK, {"tool": "what_if", "run": "1", "w-rules": "[{oops"}).content.decode())
+    assert "rules: not valid JSON" in bad
+    for tool in ("list_patterns", "list_recommendations", "list_plans"):
+        assert ops_client.get(ASK, {"tool": tool, "run": "1"}).status_code == 200

@@ -11,7 +11,7 @@ from django.conf import settings
 from scipy import stats as sps
 
 from post_mortem.ask.tools import ToolBox, ToolInputError, tool_specs
-from post_mortem.models import ImplementationStatus, Trade
+from post_mortem.models import ImplementationStatus, JobRun, RunKind, Trade
 from tests.factories import AnalysisPatternFactory, ImprovementPlanFactory, RecommendationFactory
 
 NY = ZoneInfo(settings.DESK_TIMEZONE)
@@ -191,5 +191,20 @@ def test_specs_are_self_contained_json_schema():
         "list_patterns",
         "list_recommendations",
         "list_plans",
+        "what_if",
     }
     assert "$ref" not in str(specs) and "$defs" not in str(specs)
+
+
+def test_what_if_replays_through_the_whatif_service(desk):
+    out = ToolBox().run(
+        "what_if", {"rules": [{"type": "skip_segment", "factor": "setup", "value": "fade_gap"}], "account": "BRAVO"}
+    )
+    run = JobRun.objects.get(pk=out["run_id"])
+    assert run.kind == RunKind.WHATIF and out["status"] == "SUCCEEDED"
+    bravo = Trade.objects.filter(account="BRAVO")
+    assert out["actual"]["trades"] == bravo.count()
+    assert out["what_if"]["trades"] == bravo.exclude(setup="fade_gap").count()
+    assert out["what_if"]["net_pnl"] == round(sum(float(t.net_pnl) for t in bravo.exclude(setup="fade_gap")), 2)
+    with pytest.raises(ToolInputError, match="rule 1: 'type' must be one of"):
+        ToolBox().run("what_if", {"rules": [{"type": "teleport"}]})
