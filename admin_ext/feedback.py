@@ -32,6 +32,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from admin_ext import whatif
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
 from post_mortem.models import (
@@ -167,6 +168,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
     search_fields = ["text", "type_code", "notes"]
     list_select_related = ["plan"]
     readonly_fields = [
+        "replayed_impact",
         "implementation_status",
         "implementation_date",
         "notes",
@@ -181,7 +183,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["text", "area", "type_code", "expected_impact", "expected_impact_r"]}),
+        (None, {"fields": ["text", "area", "type_code", "expected_impact", "expected_impact_r", "replayed_impact"]}),
         (
             "Tracking (change with “Set status”)",
             {"fields": ["implementation_status", "implementation_date", "notes", "status_changed_at", "impact_score"]},
@@ -190,7 +192,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
         ("Origin", {"fields": ["source", "analysis", "plan", "pattern", "evidence", "created_at", "updated_at"]}),
     ]
     actions = ["bulk_set_status"]
-    actions_row = ["row_set_status"]
+    actions_row = ["row_set_status", "row_what_if"]
 
     # --- pre-registered fields: read-only once implemented or measured ---------------------
 
@@ -216,7 +218,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
                 recommendation=obj, changes=changes, reason=form.cleaned_data["change_reason"], user=request.user
             )
 
-    actions_detail = ["detail_set_status"]
+    actions_detail = ["detail_set_status", "detail_what_if"]
     actions_list = ["measure_impact_now"]
     history_list_display = ["implementation_status", "implementation_date"]
 
@@ -275,6 +277,21 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(changelist)
+
+    def has_what_if_permission(self, request, obj=None) -> bool:
+        return whatif.can_run_what_if(request.user)
+
+    @action(description="What if", icon="science", permissions=["what_if"])
+    def row_what_if(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return HttpResponseRedirect(whatif.recommendation_scenario_url(get_object_or_404(Recommendation, pk=object_id)))
+
+    @action(description="What if", icon="science", permissions=["what_if"])
+    def detail_what_if(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return HttpResponseRedirect(whatif.recommendation_scenario_url(get_object_or_404(Recommendation, pk=object_id)))
+
+    @display(description="Replayed (what if)")
+    def replayed_impact(self, obj: Recommendation) -> str:
+        return whatif.replayed_impact_html(obj)
 
     @action(description="Set status", icon="task_alt", permissions=["change"])
     def row_set_status(self, request: HttpRequest, object_id: int) -> HttpResponse:

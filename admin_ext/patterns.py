@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,6 +24,7 @@ from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminSingleDateWidget
 
+from admin_ext import whatif
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
 from post_mortem.mining import describe
@@ -236,6 +238,7 @@ class AnalysisPatternAdmin(ModelAdmin):
     search_fields = ["factor", "segment", "description"]
     ordering = ["q_value", "effect"]
     actions_list = ["mine_patterns"]
+    actions_detail = ["what_if"]
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["description", "action_items_display", "statistics"]}),
@@ -374,6 +377,17 @@ class AnalysisPatternAdmin(ModelAdmin):
     def lookup_allowed(self, lookup, value, request=None) -> bool:
         return True if lookup == "id__in" else super().lookup_allowed(lookup, value, request)
 
+    # --- "What if" ---------------------------------------------------------------------------
+
+    def has_what_if_permission(self, request, obj=None) -> bool:
+        return whatif.can_run_what_if(request.user)
+
+    @action(description="What if", icon="science", permissions=["what_if"])
+    def what_if(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Open the scenario page with this segment's rule proposed (nothing runs until submitted)."""
+        pattern = get_object_or_404(AnalysisPattern, pk=object_id)
+        return HttpResponseRedirect(whatif.pattern_scenario_url(pattern))
+
     # --- "Mine patterns" --------------------------------------------------------------------
 
     @action(description="Mine patterns", icon="query_stats", permissions=["mine"])
@@ -487,6 +501,9 @@ class ImprovementPlanAdmin(ModelAdmin):
                         "dollars_once_text": _dollars(item.get("dollars_once", item.get("dollars_at_stake", 0))),
                         "q_text": _q_text(item["q_value"]) if item.get("q_value") is not None else "",
                         "rec": rec,
+                        "what_if_url": whatif.recommendation_scenario_url(rec)
+                        if rec and whatif.can_run_what_if(request.user)
+                        else "",
                         "status_variant": IMPLEMENTATION_STATUS_COLORS.get(rec.implementation_status, "info")
                         if rec
                         else "info",

@@ -7,6 +7,8 @@ the run produced.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,6 +20,7 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
 from unfold.decorators import display
 
+from admin_ext import whatif
 from post_mortem.models import JobRun, RunKind, Trade
 from post_mortem.models.choices import RUN_STATUS_COLORS
 from post_mortem.selectors.analyses import analyses_recent_since, run_progress
@@ -64,6 +67,12 @@ class JobRunAdmin(ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:object_id>/progress/", wrap(self.progress_view), name="post_mortem_jobrun_progress"),
+            path("what-if/", wrap(partial(whatif.scenario_view, self)), name="post_mortem_jobrun_what_if"),
+            path(
+                "what-if/<int:run_id>/",
+                wrap(partial(whatif.result_view, self)),
+                name="post_mortem_jobrun_what_if_result",
+            ),
             *super().get_urls(),
         ]
 
@@ -110,5 +119,8 @@ class JobRunAdmin(ModelAdmin):
             "failures": failures,
             "analyses": analyses,
             "status_color": RUN_STATUS_COLORS.get(run.status, "info"),
+            "what_if_url": reverse("admin:post_mortem_jobrun_what_if_result", args=[run.pk])
+            if run.kind == RunKind.WHATIF
+            else "",
         }
         return TemplateResponse(request, "admin_ext/runs/detail.html", context)
