@@ -38,7 +38,8 @@ HEADER = list(CANONICAL_COLUMNS)
 def generate(path: Path, rows: int, seed: int = 7) -> None:
     """A realistic mix: several accounts and symbols, offsets and naive times, optional stops."""
     rng = random.Random(seed)
-    start = dt.datetime(2025, 1, 2, 14, 30, tzinfo=dt.UTC)
+    # Seven minutes apart, ending in early 2025: a big file never reaches the future (refused).
+    start = dt.datetime(2025, 1, 2, 14, 30, tzinfo=dt.UTC) - dt.timedelta(minutes=7 * rows)
     symbols = ["AAPL", "MSFT", "NVDA", "TSLA", "AMD", "META", "ES", "NQ", "SPY", "QQQ"]
     setups = ["breakout", "pullback", "fade", "vwap reject", "opening drive", ""]
     with path.open("w", newline="", encoding="utf-8") as fh:
