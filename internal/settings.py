@@ -144,6 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "internal.passwords.NoUsernameInPasswordValidator"},
 ]
 # Every password login (admin form, any API login that calls authenticate with the request)
 # passes through axes: LOGIN_FAILURE_LIMIT failures for one username from one client address

@@ -122,3 +122,8 @@ def test_demo_users_sharing_the_admin_password_get_their_own(login_dir, rf):
         assert authenticate(rf.post(LOGIN), username=name, password="shared-admin-password-1") is None
         own = (login_dir / f".{name}-login").read_text().strip()
         assert authenticate(rf.post(LOGIN), username=name, password=own) is not None
+
+
+def test_a_password_containing_the_username_is_refused_at_any_length():
+    with pytest.raises(ValidationError, match="contains the username"):
+        validate_password("my-ops-password-2026", user=User(username="ops"))
