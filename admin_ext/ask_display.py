@@ -176,7 +176,7 @@ def _stats_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
         ("Trades", f"{result['n']:,}"),
         ("With a stop (R known)", f"{result['n_with_r']:,}"),
         ("Expectancy", r_value(result.get("expectancy_r"))),
-        ("95% CI", ci(result.get("expectancy_ci_95"))),
+        *([("95% CI", ci(result["expectancy_ci_95"]))] if "expectancy_ci_95" in result else []),
         ("Win rate", pct(result.get("win_rate"))),
         ("Net P&L", money(result.get("net_pnl"))),
         ("Avg P&L per trade", money(result.get("avg_pnl"))),

@@ -399,11 +399,11 @@ class ToolBox:
         mask_b &= ~mask_a  # a trade in both is compared as A's ("NVDA vs everything" = NVDA vs the rest)
         side_a = {
             "selection": inp.a.as_json(),
-            **_summary(frame.r_multiple[mask_a], frame.net_pnl[mask_a], with_ci=True),
+            **_summary(frame.r_multiple[mask_a], frame.net_pnl[mask_a], with_ci=False),
         }
         side_b = {
             "selection": inp.b.as_json(),
-            **_summary(frame.r_multiple[mask_b], frame.net_pnl[mask_b], with_ci=True),
+            **_summary(frame.r_multiple[mask_b], frame.net_pnl[mask_b], with_ci=False),
         }
         out: dict[str, Any] = {"a": side_a, "b": side_b}
         if overlap:
