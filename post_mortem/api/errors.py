@@ -4,7 +4,8 @@ DRF's ValidationError can nest (a list field reports `{"trade_ids": {"0": ["..."
 `ValidationError("...")` is a list). Scripts and the OpenAPI schema get one flat shape instead:
 `{"<field or parameter>": ["message", ...]}`, a nested item's messages prefixed with its path
 (`"[0]: A valid integer is required."`), errors that belong to no field under `non_field_errors`.
-Every other error is `{"detail": "..."}`.
+The same shape serves 422 (a business rule refused well-formed input). Every other error, malformed
+JSON included, is `{"detail": "..."}`.
 
 URLs under /api/ that match no route, and server errors there, answer JSON too (`api_not_found`,
 `api_server_error` are the project's handler404 / handler500; other paths keep Django's pages).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -39,6 +41,27 @@ def _messages(detail: Any, path: str = "") -> list[str]:
             out.extend(_messages(item, f"{path}[{index}]") if isinstance(item, dict | list) else [prefix + str(item)])
         return out
     return [prefix + str(detail)]
+
+
+class UnprocessableEntity(exceptions.ValidationError):
+    """422: the request is well formed (it matches the schema) but a business rule refuses it.
+
+    400 means the request itself is wrong (a type, an enum, a range, malformed JSON: what the OpenAPI
+    schema already says); 422 means its values conflict with the data or the rules (an unknown trade
+    id in a list, end before start, overlapping groups, a recommendation that is not implemented).
+    """
+
+    status_code = 422
+    default_code = "unprocessable"
+
+
+def refused_by_rules(exc: DjangoValidationError, rename: dict[str, str] | None = None) -> UnprocessableEntity:
+    """A service's ValidationError as a 422 naming each field (renamed to the request's names)."""
+    if hasattr(exc, "error_dict"):
+        detail = {(rename or {}).get(field, field): list(msgs) for field, msgs in exc.message_dict.items()}
+    else:
+        detail = {"non_field_errors": exc.messages}
+    return UnprocessableEntity(detail)
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Any:

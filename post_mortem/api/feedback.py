@@ -10,7 +10,7 @@ from __future__ import annotations
 import django_filters as df
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -31,17 +31,18 @@ from ..selectors.feedback import experiment_results, history_entries, history_qu
 from ..services.experiments import experiment_create
 from ..services.impact import DEFAULT_MIN_SAMPLE, DEFAULT_WINDOW_DAYS, impact_run_start
 from ..services.recommendations import MAX_REASON_LENGTH, recommendation_set_status, track_recommendation
+from .errors import UnprocessableEntity, refused_by_rules
 from .filters import IdFilter, StrictBooleanFilter, StrictChoiceFilter, StrictDateFilter
 from .schema import DETAIL_ERRORS, READ_ERRORS, WRITE_ERRORS
+from .serializers import StrictDateField, StrictIntegerField, StrictRequestSerializer
 from .views.base import DeskReadOnlyViewSet
 
 MAX_DB_ID = 2**63 - 1
 
 
-def _as_drf_error(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        return ValidationError({field: list(msgs) for field, msgs in exc.message_dict.items()})
-    return ValidationError({"non_field_errors": exc.messages})
+def _as_drf_error(exc: DjangoValidationError, rename: dict[str, str] | None = None) -> ValidationError:
+    """A service's refusal of well-formed input: 422 naming the field (see errors.UnprocessableEntity)."""
+    return refused_by_rules(exc, rename)
 
 
 class CanChangeRecommendation(BasePermission):
@@ -95,30 +96,30 @@ class RecommendationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TrackSerializer(serializers.Serializer):
-    recommendation_id = serializers.IntegerField(
+TRACK_STATUSES = [*ImplementationStatus.values, *(value.lower() for value in ImplementationStatus.values)]
+
+
+class TrackSerializer(StrictRequestSerializer):
+    recommendation_id = StrictIntegerField(
         min_value=1, max_value=MAX_DB_ID, required=False, help_text="A tracked recommendation (e.g. a plan item)"
     )
-    analysis = serializers.IntegerField(
+    analysis = StrictIntegerField(
         min_value=1, max_value=MAX_DB_ID, required=False, help_text="A post-mortem's id, with `opportunity`"
     )
     opportunity = serializers.SlugField(
         required=False, max_length=60, help_text="The opportunity's id in that post-mortem: its type code"
     )
-    status = serializers.CharField(help_text="PENDING, IMPLEMENTED or IGNORED (case-insensitive)")
-    implementation_date = serializers.DateField(
+    status = serializers.ChoiceField(
+        choices=[(value, value) for value in TRACK_STATUSES], help_text="PENDING, IMPLEMENTED or IGNORED"
+    )
+    implementation_date = StrictDateField(
         required=False, allow_null=True, help_text="Only with IMPLEMENTED; defaults to today (desk timezone)"
     )
     notes = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="Replaces the notes")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=MAX_REASON_LENGTH, default="")
 
     def validate_status(self, value: str) -> str:
-        normalised = value.strip().upper()
-        if normalised not in ImplementationStatus.values:
-            raise serializers.ValidationError(
-                f"Unknown status {value!r}; expected one of: {', '.join(ImplementationStatus.values)}."
-            )
-        return normalised
+        return value.upper()
 
     def validate(self, attrs: dict) -> dict:
         by_id = "recommendation_id" in attrs
@@ -131,6 +132,46 @@ class TrackSerializer(serializers.Serializer):
             if by_opportunity and name not in attrs:
                 raise serializers.ValidationError({name: "Required together with the other opportunity field."})
         return attrs
+
+
+def _track_request_schema() -> dict:
+    """TrackSerializer's fields as two alternatives: by recommendation id, or by post-mortem + opportunity."""
+    common = {
+        "status": {"type": "string", "enum": TRACK_STATUSES, "description": "PENDING, IMPLEMENTED or IGNORED"},
+        "implementation_date": {
+            "type": "string",
+            "format": "date",
+            "nullable": True,
+            "description": "Only with IMPLEMENTED; defaults to today (desk timezone)",
+        },
+        "notes": {"type": "string", "nullable": True, "description": "Replaces the notes"},
+        "reason": {"type": "string", "maxLength": MAX_REASON_LENGTH, "default": ""},
+    }
+    an_id = {"type": "integer", "minimum": 1, "maximum": MAX_DB_ID, "format": "int64"}
+    by_id = {
+        "type": "object",
+        "title": "By recommendation id",
+        "properties": {"recommendation_id": {**an_id, "description": "A tracked recommendation"}, **common},
+        "required": ["recommendation_id", "status"],
+        "additionalProperties": False,
+    }
+    by_opportunity = {
+        "type": "object",
+        "title": "By post-mortem opportunity",
+        "properties": {
+            "analysis": {**an_id, "description": "A post-mortem's id"},
+            "opportunity": {
+                "type": "string",
+                "maxLength": 60,
+                "pattern": "^[-a-zA-Z0-9_]+$",
+                "description": "The opportunity's id in that post-mortem: its type code",
+            },
+            **common,
+        },
+        "required": ["analysis", "opportunity", "status"],
+        "additionalProperties": False,
+    }
+    return {"oneOf": [by_id, by_opportunity]}
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -187,10 +228,12 @@ class ImpactAssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeasureRequestSerializer(serializers.Serializer):
-    recommendation_id = serializers.IntegerField(min_value=1, max_value=MAX_DB_ID, required=False, allow_null=True)
-    window_days = serializers.IntegerField(min_value=1, max_value=3650, default=DEFAULT_WINDOW_DAYS)
-    min_sample = serializers.IntegerField(min_value=2, max_value=1_000_000, default=DEFAULT_MIN_SAMPLE)
+class MeasureRequestSerializer(StrictRequestSerializer):
+    """Body of POST impact-assessments/measure/: one recommendation or all implemented ones."""
+
+    recommendation_id = StrictIntegerField(min_value=1, max_value=MAX_DB_ID, required=False, allow_null=True)
+    window_days = StrictIntegerField(min_value=1, max_value=3650, default=DEFAULT_WINDOW_DAYS)
+    min_sample = StrictIntegerField(min_value=2, max_value=1_000_000, default=DEFAULT_MIN_SAMPLE)
 
 
 class MeasureAcceptedSerializer(serializers.Serializer):
@@ -220,18 +263,52 @@ class ExperimentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ExperimentCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
+GROUP_NAMES = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 1000,
+    "items": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"},
+}
+GROUP_SCHEMA = {
+    "type": "object",
+    "description": '{"account": [...]} or {"tag": [...]}: exactly one key, a non-empty list of names.',
+    "properties": {"account": GROUP_NAMES, "tag": GROUP_NAMES},
+    "minProperties": 1,
+    "maxProperties": 1,
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field(GROUP_SCHEMA)
+class GroupField(serializers.JSONField):
+    """A treatment or control group, checked for shape here (400); overlap is a business rule (422)."""
+
+    def to_internal_value(self, data):
+        ok = isinstance(data, dict) and len(data) == 1 and next(iter(data)) in ("account", "tag")
+        names = next(iter(data.values())) if ok else None
+        ok = ok and isinstance(names, list) and 1 <= len(names) <= 1000
+        ok = ok and all(isinstance(n, str) and 1 <= len(n) <= 100 and n.strip() for n in names)
+        if not ok:
+            raise serializers.ValidationError(
+                '{"account": [...]} or {"tag": [...]}: exactly one key, a list of 1-1,000 non-blank names.'
+            )
+        return data
+
+
+class ExperimentCreateSerializer(StrictRequestSerializer):
+    """Body of POST experiments/: everything is pre-registered here and fixed afterwards."""
+
+    name = serializers.CharField(max_length=120, trim_whitespace=False)
     hypothesis = serializers.CharField(required=False, allow_blank=True, default="")
-    recommendation = serializers.PrimaryKeyRelatedField(
-        queryset=Recommendation.objects.all(), required=False, allow_null=True, default=None
+    recommendation = StrictIntegerField(
+        min_value=1, max_value=MAX_DB_ID, required=False, allow_null=True, default=None, help_text="Recommendation id"
     )
     metric = serializers.ChoiceField(choices=ExperimentMetric.choices, default=ExperimentMetric.R_MULTIPLE)
-    treatment = serializers.JSONField(help_text='{"account": [...]} or {"tag": [...]}')
-    control = serializers.JSONField(help_text='{"account": [...]} or {"tag": [...]}')
-    start = serializers.DateField()
-    end = serializers.DateField()
-    min_sample = serializers.IntegerField(min_value=2, max_value=1_000_000, default=30)
+    treatment = GroupField()
+    control = GroupField()
+    start = StrictDateField()
+    end = StrictDateField()
+    min_sample = StrictIntegerField(min_value=2, max_value=1_000_000, default=30)
 
 
 class GroupSummarySerializer(serializers.Serializer):
@@ -342,7 +419,7 @@ class RecommendationViewSet(DeskReadOnlyViewSet):
             "default today in the desk's timezone; never in the future), notes and a change reason. "
             "Recorded in the audit history with the calling user. Needs `post_mortem.change_recommendation` (Ops)."
         ),
-        request=TrackSerializer,
+        request={"application/json": _track_request_schema()},
         responses={200: RecommendationSerializer, 404: DETAIL_ERRORS[404], **WRITE_ERRORS},
     )
     @action(detail=False, methods=["post"], url_path="track", filter_backends=[], pagination_class=None)
@@ -373,7 +450,7 @@ class RecommendationViewSet(DeskReadOnlyViewSet):
         summary="Audit history of one recommendation",
         description="Every recorded change, newest first: who, when, the reason, and each field's old and new "
         "value. Read-only; needs `post_mortem.view_recommendation` (Auditor, Ops).",
-        responses={200: HistoryEntrySerializer(many=True), **DETAIL_ERRORS},
+        responses={200: HistoryEntrySerializer(many=True), **READ_ERRORS},
     )
     @action(detail=True, methods=["get"], url_path="history", filter_backends=[])
     def history(self, request, pk=None):
@@ -420,10 +497,7 @@ class ImpactAssessmentViewSet(DeskReadOnlyViewSet):
                 user=request.user,
             )
         except DjangoValidationError as exc:
-            err = _as_drf_error(exc)
-            if "recommendation" in err.detail:
-                err = ValidationError({"recommendation_id": err.detail["recommendation"]})
-            raise err from exc
+            raise _as_drf_error(exc, {"recommendation": "recommendation_id"}) from exc
         return Response({"run": run.pk, "recommendations": run.total}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -451,8 +525,17 @@ class ExperimentViewSet(mixins.CreateModelMixin, DeskReadOnlyViewSet):
     def create(self, request, *args, **kwargs):
         body = ExperimentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if not data["name"].strip():
+            raise UnprocessableEntity({"name": ["The name must not be blank."]})
+        if data["recommendation"] is not None:
+            data["recommendation"] = Recommendation.objects.filter(pk=data["recommendation"]).first()
+            if data["recommendation"] is None:
+                raise UnprocessableEntity(
+                    {"recommendation": [f"Unknown recommendation {body.validated_data['recommendation']}."]}
+                )
         try:
-            experiment = experiment_create(**body.validated_data, user=request.user)
+            experiment = experiment_create(**data, user=request.user)
         except DjangoValidationError as exc:
             raise _as_drf_error(exc) from exc
         return Response(ExperimentSerializer(experiment).data, status=status.HTTP_201_CREATED)

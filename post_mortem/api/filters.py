@@ -14,10 +14,12 @@ import re
 import django_filters as df
 from django import forms
 from django.db.models import QuerySet
+from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from ..models import AnalysisPattern, Engine, ImprovementPlan, JobRun, RunKind, RunStatus, Side, Trade, TradeAnalysis
+from .formats import parse_rfc3339_date, parse_rfc3339_datetime
 from .ordering import StrictOrderingFilter
 
 MAX_DB_ID = 2**63 - 1
@@ -25,19 +27,63 @@ MAX_DB_ID = 2**63 - 1
 __all__ = ["StrictOrderingFilter"]  # re-exported: views import filters from here
 
 
-class IdFilter(df.Filter):
-    """A positive 64-bit id; anything else is a 400, never a database overflow."""
+INTEGER = re.compile(r"-?[0-9]+")
 
-    field_class = forms.IntegerField
+
+def invalid(message: str, code: str = "invalid") -> forms.ValidationError:
+    """A form error whose text may quote the input: passed as a parameter, so a `%` in it is not a format."""
+    return forms.ValidationError("%(message)s", code=code, params={"message": message})
+
+
+class PresentValueMixin:
+    """A parameter given with an empty value (`?run=`) is a 400, not "no filter": the schema's integer,
+    number, date and date-time types have no empty value. A parameter left out is no filter."""
+
+    def to_python(self, value):
+        if value == "":
+            raise forms.ValidationError("Give a value or leave the parameter out.", code="required")
+        return super().to_python(value)
+
+
+class StrictIntegerField(PresentValueMixin, forms.IntegerField):
+    """Digits only (Django would also take `1.0` and surrounding spaces)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not INTEGER.fullmatch(value):
+            raise invalid(f"A whole number is required, got {value[:40]!r}.")
+        return super().to_python(value)
+
+
+class StrictDecimalField(PresentValueMixin, forms.DecimalField):
+    pass
+
+
+class StrictNumberFilter(df.NumberFilter):
+    field_class = StrictDecimalField
+
+
+class BoundedIntFilter(df.Filter):
+    """An integer within [min_value, max_value]; the bounds are in the OpenAPI schema too."""
+
+    field_class = StrictIntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        schema = {"type": "integer", "format": "int64"}
+        if kwargs.get("min_value") is not None:
+            schema["minimum"] = kwargs["min_value"]
+        if kwargs.get("max_value") is not None:
+            schema["maximum"] = kwargs["max_value"]
+        set_override(self, "field", schema)
+
+
+class IdFilter(BoundedIntFilter):
+    """A positive 64-bit id; anything else is a 400, never a database overflow."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_DB_ID)
         super().__init__(*args, **kwargs)
-
-
-class BoundedIntFilter(df.Filter):
-    field_class = forms.IntegerField
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -54,7 +100,7 @@ class StrictBooleanField(forms.NullBooleanField):
             return True
         if value == "false":
             return False
-        raise forms.ValidationError(f"Use true or false, got {str(value)[:40]!r}.", code="invalid")
+        raise invalid(f"Use true or false, got {str(value)[:40]!r}.")
 
     def validate(self, value) -> None:
         return None
@@ -64,77 +110,26 @@ class StrictBooleanFilter(df.BooleanFilter):
     field_class = StrictBooleanField
 
 
-RFC3339_DATETIME = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<h>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})(?:\.(?P<frac>\d+))?"
-    r"(?P<tz>[Zz]|[+-]\d{2}:\d{2})"
-)
-RFC3339_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-UTC_MIN = dt.datetime.min.replace(tzinfo=dt.UTC)
-UTC_MAX = dt.datetime.max.replace(tzinfo=dt.UTC)
-
-
-def parse_rfc3339_date(text: str) -> dt.date:
-    """YYYY-MM-DD only (the schema's `date`); year 0 reads as the first representable day."""
-    if not RFC3339_DATE.fullmatch(text):
-        raise ValueError(f"Use a date as YYYY-MM-DD, got {text[:40]!r}.")
-    if text.startswith("0000-"):
-        return dt.date.min
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text[:40]!r} is not a calendar date.") from None
-
-
-def parse_rfc3339_datetime(text: str) -> dt.datetime:
-    """An RFC 3339 date-time with its offset, in UTC.
-
-    Instants outside what Python can hold in UTC (`0001-01-01T00:00:00+05:00` is in year 0) are
-    clamped to the first or last representable instant: as a bound they select the same rows.
-    """
-    match = RFC3339_DATETIME.fullmatch(text)
-    if not match:
-        raise ValueError(f"Use an ISO 8601 date-time with an offset (2026-01-31T14:30:00Z), got {text[:40]!r}.")
-    tz = match["tz"].upper()
-    offset = dt.timedelta() if tz == "Z" else int(tz[0] + "1") * dt.timedelta(hours=int(tz[1:3]), minutes=int(tz[4:]))
-    if abs(offset) >= dt.timedelta(days=1) or int(tz[4:] or 0) > 59:
-        raise ValueError(f"{match['tz']!r} is not a valid UTC offset.")
-    hour, minute, second = int(match["h"]), int(match["m"]), int(match["s"])
-    leap = second == 60  # a leap second reads as the instant after 59
-    if hour > 23 or minute > 59 or second > 60:
-        raise ValueError(f"{text[:40]!r} is not a valid time of day.")
-    if match["date"].startswith("0000-"):
-        return UTC_MIN
-    try:
-        day = dt.date.fromisoformat(match["date"])
-    except ValueError:
-        raise ValueError(f"{match['date']!r} is not a calendar date.") from None
-    micro = int((match["frac"] or "0")[:6].ljust(6, "0"))
-    local = dt.datetime.combine(day, dt.time(hour, minute, 59 if leap else second, micro))
-    try:
-        utc = (local - offset).replace(tzinfo=dt.UTC)
-        return utc + dt.timedelta(seconds=1) if leap else utc
-    except OverflowError:
-        return UTC_MIN if local.year < 5000 else UTC_MAX
-
-
-class StrictDateTimeField(forms.Field):
+class StrictDateTimeField(PresentValueMixin, forms.Field):
     def to_python(self, value):
-        if value in (None, ""):
+        value = super().to_python(value)
+        if value is None:
             return None
         try:
             return parse_rfc3339_datetime(str(value))
         except ValueError as exc:
-            raise forms.ValidationError(str(exc), code="invalid") from None
+            raise invalid(str(exc)) from None
 
 
-class StrictDateField(forms.Field):
+class StrictDateField(PresentValueMixin, forms.Field):
     def to_python(self, value):
-        if value in (None, ""):
+        value = super().to_python(value)
+        if value is None:
             return None
         try:
             return parse_rfc3339_date(str(value))
         except ValueError as exc:
-            raise forms.ValidationError(str(exc), code="invalid") from None
+            raise invalid(str(exc)) from None
 
 
 class StrictChoiceField(df.fields.ChoiceField):
@@ -145,7 +140,7 @@ class StrictChoiceField(df.fields.ChoiceField):
             return ""
         if value == "":
             allowed = ", ".join(str(key) for key, _ in self.choices if key != "")
-            raise forms.ValidationError(f"Choose one of: {allowed}.", code="invalid_choice")
+            raise invalid(f"Choose one of: {allowed}.", code="invalid_choice")
         return super().to_python(value)
 
 
@@ -244,7 +239,7 @@ class PatternFilter(df.FilterSet):
     category = df.CharFilter(field_name="category")
     factor = df.CharFilter(field_name="factor")
     significant = StrictBooleanFilter(field_name="significant")
-    max_q = df.NumberFilter(field_name="q_value", lookup_expr="lte", help_text="q-value <= this.")
+    max_q = StrictNumberFilter(field_name="q_value", lookup_expr="lte", help_text="q-value <= this.")
     run = IdFilter(field_name="run_id")
 
     class Meta:

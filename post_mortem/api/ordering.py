@@ -6,6 +6,8 @@ imported, which may happen before the app registry is ready.
 
 from __future__ import annotations
 
+import re
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
@@ -34,9 +36,9 @@ class StrictOrderingFilter(OrderingFilter):
         if not params:
             return self.get_default_ordering(view)
         valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
-        terms = [term.strip() for term in params.split(",") if term.strip()]
+        terms = params.split(",")
         bad = [term for term in terms if term.removeprefix("-") not in valid]
-        if bad or not terms:
+        if bad:
             unknown = ", ".join(bad) or repr(params)
             allowed = ", ".join(sorted(valid))
             message = f"Unknown ordering {unknown}; choose from {allowed} (prefix '-' for descending)."
@@ -50,7 +52,10 @@ class StrictOrderingFilter(OrderingFilter):
         fields = getattr(view, "ordering_fields", None) or []
         skips = getattr(view, "ordering_skips_nulls", ())
         note = f" Ordering by {', '.join(skips)} lists only rows that have a value." if skips else ""
+        names = "|".join(re.escape(name) for name in fields)
         for param in params:
+            if names:
+                param["schema"]["pattern"] = f"^(-?({names})(,-?({names}))*)?$"
             param["description"] = (
                 f"Comma-separated fields to sort by, '-' for descending. Allowed: {', '.join(fields)}. "
                 f"Ties are broken by id in the direction of the last field.{note}"

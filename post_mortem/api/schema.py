@@ -13,19 +13,59 @@ FIELD_ERRORS_SCHEMA = {
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
     "example": {"trade_ids": ["Unknown trade ids: 12, 99."]},
 }
+DETAIL_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+    "example": {"detail": "JSON parse error - Expecting value: line 1 column 1 (char 0)"},
+}
 
 BAD_REQUEST = OpenApiResponse(
+    response={"anyOf": [FIELD_ERRORS_SCHEMA, DETAIL_SCHEMA]},
+    description=(
+        "The request does not match this schema: the body names each bad field or query parameter "
+        "(`{field: [messages]}`); malformed or too deeply nested JSON is `{detail}`."
+    ),
+)
+UNPROCESSABLE = OpenApiResponse(
     response=FIELD_ERRORS_SCHEMA,
-    description="Invalid input: the body names each bad field or query parameter (malformed JSON: {detail}).",
+    description=(
+        "Well formed, but a business rule refuses it (unknown ids in a list, dates out of order, "
+        "overlapping groups, a state that does not allow it); the body names each field. Nothing is written."
+    ),
 )
 UNAUTHENTICATED = OpenApiResponse(ErrorDetailSerializer, description="No or invalid credentials.")
 FORBIDDEN = OpenApiResponse(ErrorDetailSerializer, description="Authenticated but missing the model permission.")
-NOT_FOUND = OpenApiResponse(ErrorDetailSerializer, description="Unknown id (or page past the end).")
+NOT_FOUND = OpenApiResponse(ErrorDetailSerializer, description="Unknown id, or a page past the last one.")
 THROTTLED = OpenApiResponse(ErrorDetailSerializer, description="Write rate limit exceeded; see Retry-After.")
 
-READ_ERRORS = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN}
+READ_ERRORS = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}
 DETAIL_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}
-WRITE_ERRORS = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED}
+WRITE_ERRORS = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 422: UNPROCESSABLE, 429: THROTTLED}
+
+
+def strict_request_bodies(result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: request bodies admit only their documented fields.
+
+    The API refuses unknown body fields (400, see StrictRequestSerializer), so the schema says
+    `additionalProperties: false` on every request component; a body with required fields is itself
+    required (an empty POST is a 400).
+    """
+    components = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                schema = media.get("schema", {})
+                ref = schema.get("$ref", "")
+                component = components.get(ref.rsplit("/", 1)[-1]) if ref else schema
+                if component and component.get("type") == "object" and ref:
+                    component["additionalProperties"] = False
+                branches = component.get("oneOf", [component]) if component else []
+                if branches and all(branch.get("required") for branch in branches):
+                    operation["requestBody"]["required"] = True
+    return result
 
 
 class ExpiringTokenScheme(OpenApiAuthenticationExtension):

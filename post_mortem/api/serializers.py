@@ -19,6 +19,7 @@ from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 
 from ..models import AnalysisPattern, Engine, ImprovementPlan, JobRun, Recommendation, Trade, TradeAnalysis
+from .formats import parse_rfc3339_date
 
 MAX_BATCH_TRADES = 10_000  # larger jobs: the admin's Analyze action over a filtered list
 MAX_DB_ID = 2**63 - 1
@@ -229,7 +230,9 @@ class AnalysisPatternDetailSerializer(AnalysisPatternSerializer):
 
 class ImprovementPlanSerializer(FastReadMixin, serializers.ModelSerializer):
     patterns = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Username; null for scheduled runs."
+    )
 
     class Meta:
         model = ImprovementPlan
@@ -272,7 +275,9 @@ class JobRunSerializer(FastReadMixin, serializers.ModelSerializer):
 
     progress_pct = serializers.IntegerField(read_only=True)
     is_finished = serializers.BooleanField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Username; null for scheduled runs."
+    )
     timings = serializers.SerializerMethodField()
 
     class Meta:
@@ -327,6 +332,52 @@ class JobRunSerializer(FastReadMixin, serializers.ModelSerializer):
 # --- Write requests -----------------------------------------------------------------------
 
 
+class StrictRequestSerializer(serializers.Serializer):
+    """A request body: a JSON object with only the documented fields (others are a 400, not ignored).
+
+    The schema says `additionalProperties: false` for every request body (schema.strict_request_bodies):
+    a misspelt optional field (`engin`) must not silently fall back to a default.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name[:60]: ["Unknown field."] for name in unknown[:20]})
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "format": "date"})
+class StrictDateField(serializers.DateField):
+    """YYYY-MM-DD only (the schema's `date`; DRF would also take other ISO 8601 spellings)."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid", format="YYYY-MM-DD")
+        try:
+            return parse_rfc3339_date(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only (DRF would also take "12", 12.0 and true)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only (DRF would also take 0, 1, "yes", "on", ...)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 def _engine_field() -> serializers.ChoiceField:
     return serializers.ChoiceField(
         choices=Engine.choices,
@@ -335,46 +386,27 @@ def _engine_field() -> serializers.ChoiceField:
     )
 
 
-class AnalysisRequestSerializer(serializers.Serializer):
+class AnalysisRequestSerializer(StrictRequestSerializer):
     """Body of POST analyses/<trade_id>/ (optional: an empty body uses the default engine)."""
 
     engine = _engine_field()
 
 
-class AnalysisBatchRequestSerializer(serializers.Serializer):
+class AnalysisBatchRequestSerializer(StrictRequestSerializer):
+    """Body of POST analyses/batch/: the trades to analyse in one background run."""
+
     trade_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
+        child=StrictIntegerField(min_value=1, max_value=MAX_DB_ID),
         min_length=1,
         max_length=MAX_BATCH_TRADES,
         help_text=f"Primary keys of the trades to analyse (1 to {MAX_BATCH_TRADES:,}); duplicates are ignored.",
     )
     engine = _engine_field()
-    use_batches = serializers.BooleanField(
+    use_batches = StrictBooleanField(
         required=False,
         default=False,
         help_text="Claude engine only: use the Message Batches API (cheaper, slower).",
     )
-
-    def validate_trade_ids(self, value: list[int]) -> list[int]:
-        """Every id must exist: a typo should be a 400 naming it, not a silently smaller run."""
-        ids = list(dict.fromkeys(value))
-        found: set[int] = set()
-        step = 900  # under SQLite's bound-parameter limit
-        for start in range(0, len(ids), step):
-            part = ids[start : start + step]
-            found.update(Trade.objects.filter(pk__in=part).values_list("pk", flat=True))
-        missing = [pk for pk in ids if pk not in found]
-        if missing:
-            shown = ", ".join(str(pk) for pk in missing[:50])
-            more = f" (and {len(missing) - 50} more)" if len(missing) > 50 else ""
-            raise serializers.ValidationError(f"Unknown trade ids: {shown}{more}.")
-        return ids
-
-    def validate(self, attrs: dict) -> dict:
-        engine = attrs.get("engine") or settings.POST_MORTEM_ENGINE
-        if attrs.get("use_batches") and engine != Engine.CLAUDE:
-            raise serializers.ValidationError({"use_batches": ["Only the claude engine can use message batches."]})
-        return attrs
 
 
 class RunQueuedSerializer(serializers.Serializer):

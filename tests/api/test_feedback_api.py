@@ -89,16 +89,30 @@ def test_auditor_cannot_track(auditor_api):
     [
         ({"status": "DONE"}, "status"),
         ({"status": "IMPLEMENTED", "implementation_date": "yesterday"}, "implementation_date"),
-        ({"status": "IMPLEMENTED", "implementation_date": "2999-01-01"}, "implementation_date"),
-        ({"status": "IGNORED", "implementation_date": "2026-01-01"}, "implementation_date"),
         ({"status": "IGNORED", "reason": "x" * 200}, "reason"),
         ({}, "status"),
+        ({"status": "IGNORED", "note": "typo of notes"}, "note"),
     ],
 )
 def test_track_400_names_the_field(ops_api, payload, field):
     rec = RecommendationFactory()
     r = ops_api.post(f"{BASE}recommendations/track/", {"recommendation_id": rec.pk, **payload})
     assert r.status_code == 400
+    assert field in r.json()
+    assert rec.history.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"status": "IMPLEMENTED", "implementation_date": "2999-01-01"}, "implementation_date"),
+        ({"status": "IGNORED", "implementation_date": "2026-01-01"}, "implementation_date"),
+    ],
+)
+def test_track_refused_by_a_rule_is_422_naming_the_field(ops_api, payload, field):
+    rec = RecommendationFactory()
+    r = ops_api.post(f"{BASE}recommendations/track/", {"recommendation_id": rec.pk, **payload})
+    assert r.status_code == 422
     assert field in r.json()
     assert rec.history.count() == 1
 
@@ -154,7 +168,7 @@ def test_experiment_create_list_results(ops_api, auditor_api):
     assert r.status_code == 201, r.content
     exp_id = r.json()["id"]
     assert r.json()["created_by"] == ops_api.user.username
-    assert ops_api.post(f"{BASE}experiments/", body).status_code == 400  # duplicate name
+    assert ops_api.post(f"{BASE}experiments/", body).status_code == 422  # duplicate name
     assert auditor_api.post(f"{BASE}experiments/", {**body, "name": "other"}).status_code == 403
     assert auditor_api.get(f"{BASE}experiments/").json()["count"] == 1
     res = auditor_api.get(f"{BASE}experiments/{exp_id}/results/")
@@ -174,9 +188,11 @@ def test_experiment_create_list_results(ops_api, auditor_api):
     [
         ({"metric": "sharpe"}, "metric"),
         ({"treatment": {"desk": ["X"]}}, "treatment"),
-        ({"control": {"account": ["CHARLIE"]}}, "control"),
-        ({"end": "2026-08-01"}, "end"),
+        ({"treatment": {"account": "CHARLIE"}}, "treatment"),
         ({"start": "not-a-date"}, "start"),
+        ({"start": "2026-9-1"}, "start"),
+        ({"recommendation": "1"}, "recommendation"),
+        ({"unknown": 1}, "unknown"),
     ],
 )
 def test_experiment_create_400_names_field(ops_api, change, field):
@@ -191,6 +207,30 @@ def test_experiment_create_400_names_field(ops_api, change, field):
     }
     r = ops_api.post(f"{BASE}experiments/", body)
     assert r.status_code == 400 and field in r.json()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"control": {"account": ["CHARLIE"]}}, "control"),
+        ({"end": "2026-08-01"}, "end"),
+        ({"recommendation": 987654}, "recommendation"),
+        ({"name": "   "}, "name"),
+    ],
+)
+def test_experiment_refused_by_a_rule_is_422_naming_field(ops_api, change, field):
+    body = {
+        "name": "x",
+        "metric": "r_multiple",
+        "treatment": {"account": ["CHARLIE"]},
+        "control": {"account": ["DELTA"]},
+        "start": "2026-09-01",
+        "end": "2026-11-15",
+        **change,
+    }
+    r = ops_api.post(f"{BASE}experiments/", body)
+    assert r.status_code == 422 and field in r.json()
+    assert not Experiment.objects.exists()
 
 
 def test_schema_includes_feedback_endpoints(ops_api):
@@ -210,7 +250,7 @@ def test_measure_endpoint_queues_run(ops_api, auditor_api, django_capture_on_com
     pending = RecommendationFactory()
     assert auditor_api.post(f"{BASE}impact-assessments/measure/", {}).status_code == 403
     bad = ops_api.post(f"{BASE}impact-assessments/measure/", {"recommendation_id": pending.pk})
-    assert bad.status_code == 400 and "recommendation_id" in bad.json()
+    assert bad.status_code == 422 and "recommendation_id" in bad.json()  # not implemented: nothing to measure
     assert ops_api.post(f"{BASE}impact-assessments/measure/", {"window_days": 0}).status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
         r = ops_api.post(f"{BASE}impact-assessments/measure/", {"recommendation_id": rec.pk})

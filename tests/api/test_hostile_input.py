@@ -128,3 +128,17 @@ def test_options_on_the_docs_page(auditor_api):
     response = auditor_api.options("/api/docs/")
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_before=%C2%9B%25%F3%AE%85%99",
+        "created_before=100%25",
+        "pattern=%25d",
+        "pattern=1.0",
+    ],
+)
+def test_percent_signs_in_bad_values_are_400_not_500(ops_api, rows, query):
+    response = ops_api.get(f"{API}improvement-plans/?{query}")
+    assert response.status_code == 400, response.content

@@ -54,17 +54,17 @@ def test_every_api_route_is_documented(schema_file):
 
 
 MINE = {
-    ("/api/post-mortem/trades/", "get"): {"200", "400", "401", "403"},
+    ("/api/post-mortem/trades/", "get"): {"200", "400", "401", "403", "404"},
     ("/api/post-mortem/trades/{id}/", "get"): {"200", "401", "403", "404"},
-    ("/api/post-mortem/analyses/", "get"): {"200", "400", "401", "403"},
+    ("/api/post-mortem/analyses/", "get"): {"200", "400", "401", "403", "404"},
     ("/api/post-mortem/analyses/{trade_id}/", "get"): {"200", "401", "403", "404"},
-    ("/api/post-mortem/analyses/{trade_id}/", "post"): {"202", "400", "401", "403", "404", "429"},
-    ("/api/post-mortem/analyses/batch/", "post"): {"202", "400", "401", "403", "429"},
-    ("/api/post-mortem/patterns/", "get"): {"200", "400", "401", "403"},
+    ("/api/post-mortem/analyses/{trade_id}/", "post"): {"202", "400", "401", "403", "404", "422", "429"},
+    ("/api/post-mortem/analyses/batch/", "post"): {"202", "400", "401", "403", "422", "429"},
+    ("/api/post-mortem/patterns/", "get"): {"200", "400", "401", "403", "404"},
     ("/api/post-mortem/patterns/{id}/", "get"): {"200", "401", "403", "404"},
-    ("/api/post-mortem/improvement-plans/", "get"): {"200", "400", "401", "403"},
+    ("/api/post-mortem/improvement-plans/", "get"): {"200", "400", "401", "403", "404"},
     ("/api/post-mortem/improvement-plans/{id}/", "get"): {"200", "401", "403", "404"},
-    ("/api/post-mortem/runs/", "get"): {"200", "400", "401", "403"},
+    ("/api/post-mortem/runs/", "get"): {"200", "400", "401", "403", "404"},
     ("/api/post-mortem/runs/{id}/", "get"): {"200", "401", "403", "404"},
 }
 
@@ -84,5 +84,7 @@ def test_write_bodies_are_documented(schema_file):
     body = schema_file["components"]["schemas"][ref]
     assert body["required"] == ["trade_ids"]
     assert set(body["properties"]) == {"trade_ids", "engine", "use_batches"}
+    assert body["additionalProperties"] is False  # unknown fields are a 400
+    assert batch["requestBody"]["required"] is True
     queued = batch["responses"]["202"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert "run" in schema_file["components"]["schemas"][queued]["properties"]

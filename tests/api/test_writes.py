@@ -67,7 +67,6 @@ def test_batch_queues_one_run_for_all_and_completes(ops_api, trades, django_capt
 @pytest.mark.parametrize(
     ("body", "field", "text"),
     [
-        ({"trade_ids": [1, 987654, 987655]}, "trade_ids", "987654, 987655"),
         ({"trade_ids": []}, "trade_ids", ""),
         ({"trade_ids": "1,2"}, "trade_ids", ""),
         ({"trade_ids": ["a"]}, "trade_ids", ""),
@@ -75,8 +74,9 @@ def test_batch_queues_one_run_for_all_and_completes(ops_api, trades, django_capt
         ({"trade_ids": [2**70]}, "trade_ids", ""),
         ({}, "trade_ids", "required"),
         ({"trade_ids": [1], "engine": "gpt-4"}, "engine", "gpt-4"),
-        ({"trade_ids": [1], "engine": "rules", "use_batches": True}, "use_batches", "claude"),
         ({"trade_ids": [1], "use_batches": "sometimes"}, "use_batches", ""),
+        ({"trade_ids": [1], "use_batches": 0}, "use_batches", ""),
+        ({"trade_ids": [1], "engin": "rules"}, "engin", "Unknown field"),
         ([1, 2], "non_field_errors", ""),
     ],
 )
@@ -88,6 +88,27 @@ def test_batch_bad_input_is_400_naming_the_field_and_writes_nothing(ops_api, tra
     errors = response.json()
     assert field in errors, errors
     assert text in " ".join(map(str, errors[field]))
+    assert _nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "text"),
+    [
+        ({"trade_ids": [1, 987654, 987655]}, "trade_ids", "987654, 987655"),
+        ({"trade_ids": [1], "engine": "rules", "use_batches": True}, "use_batches", "claude"),
+    ],
+)
+def test_batch_refused_by_a_rule_is_422_naming_the_field_and_writes_nothing(ops_api, trades, body, field, text):
+    body = {**body, "trade_ids": [trades[0].pk if t == 1 else t for t in body["trade_ids"]]}
+    response = ops_api.post(API + "analyses/batch/", body, format="json")
+    assert response.status_code == 422, response.content
+    assert text in " ".join(response.json()[field])
+    assert _nothing_written()
+
+
+def test_single_null_body_is_400(ops_api, trades):
+    response = ops_api.post(API + f"analyses/{trades[0].pk}/", "null", content_type="application/json")
+    assert response.status_code == 400
     assert _nothing_written()
 
 
@@ -105,11 +126,11 @@ def test_single_bad_engine_is_400(ops_api, trades):
     assert _nothing_written()
 
 
-def test_claude_without_a_key_is_400_from_the_service(ops_api, trades, monkeypatch, settings):
+def test_claude_without_a_key_is_422_from_the_service(ops_api, trades, monkeypatch, settings):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     settings.ANTHROPIC_API_KEY = ""
     response = ops_api.post(API + "analyses/batch/", {"trade_ids": [trades[0].pk], "engine": "claude"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "ANTHROPIC_API_KEY" in " ".join(response.json()["engine"])
     assert _nothing_written()
 

@@ -65,8 +65,9 @@ def test_api_errors(db, ops_user, auditor_user, monkeypatch, settings, django_ca
     assert APIClient().post("/api/post-mortem/ask/", {"question": "x?"}, format="json").status_code == 401
     assert _api(auditor_user).post("/api/post-mortem/ask/", {"question": "How?"}, format="json").status_code == 403
     bad = _api(ops_user).post("/api/post-mortem/ask/", {"question": "", "parent": 99}, format="json")
-    assert bad.status_code == 400 and set(bad.json()) == {"question", "parent"}
-    assert bad.json()["parent"] == ["Unknown question 99."]
+    assert bad.status_code == 400 and set(bad.json()) == {"question"}
+    unknown = _api(ops_user).post("/api/post-mortem/ask/", {"question": "How?", "parent": 99}, format="json")
+    assert unknown.status_code == 422 and unknown.json()["parent"] == ["Unknown question 99."]
     assert _api(ops_user).get("/api/post-mortem/ask/99/").status_code == 404
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     settings.ANTHROPIC_API_KEY = ""
@@ -79,4 +80,4 @@ def test_api_errors(db, ops_user, auditor_user, monkeypatch, settings, django_ca
 def test_api_follow_up_of_pending_question_is_refused(db, loopback, ops_user):
     parent = Question.objects.create(text="first?", status=QuestionStatus.PENDING)
     response = _api(ops_user).post("/api/post-mortem/ask/", {"question": "and?", "parent": parent.pk}, format="json")
-    assert response.status_code == 400 and "not finished" in response.json()["question"][0]
+    assert response.status_code == 422 and "not finished" in response.json()["question"][0]

@@ -101,7 +101,7 @@ def test_api_tracks_an_opportunity(analysed, ops_user, auditor_user):
     assert r.status_code == 200 and r.json()["id"] == data["id"] and Recommendation.objects.count() == 1
 
     bad = ops_client.post(TRACK, {**body, "opportunity": "early_exit"}, content_type="application/json")
-    assert bad.status_code == 400 and "opportunity" in bad.json()
+    assert bad.status_code == 422 and "opportunity" in bad.json()  # well formed, not in that post-mortem
     both = ops_client.post(TRACK, {**body, "recommendation_id": data["id"]}, content_type="application/json")
     assert both.status_code == 400 and "recommendation_id" in both.json()
     half = ops_client.post(TRACK, {"analysis": analysed.pk, "status": "IGNORED"}, content_type="application/json")

@@ -15,17 +15,27 @@ from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ...models import JobRun, Trade, TradeAnalysis
 from ...selectors import api as selectors
 from ...services.analyses import analysis_run_start
+from ..errors import refused_by_rules
 from ..filters import AnalysisFilter, StrictOrderingFilter
 from ..pagination import FastCountPagination
 from ..permissions import DeskModelPermissions, ReanalysePermission
-from ..schema import BAD_REQUEST, DETAIL_ERRORS, FORBIDDEN, NOT_FOUND, READ_ERRORS, THROTTLED, UNAUTHENTICATED
+from ..schema import (
+    BAD_REQUEST,
+    DETAIL_ERRORS,
+    FORBIDDEN,
+    NOT_FOUND,
+    READ_ERRORS,
+    THROTTLED,
+    UNAUTHENTICATED,
+    UNPROCESSABLE,
+)
 from ..serializers import (
     AnalysisBatchRequestSerializer,
     AnalysisRequestSerializer,
@@ -42,15 +52,14 @@ QUEUED = OpenApiResponse(RunQueuedSerializer, description="Queued: poll the run'
 
 
 def _start_run(*, request: Request, trade_ids: list[int], engine: str | None, use_batches: bool = False) -> Response:
-    """Create the run through the analysis service; a refusal by the service is a 400, nothing written."""
+    """Create the run through the analysis service; a refusal by the service is a 422, nothing written."""
     try:
         with transaction.atomic():
             run: JobRun = analysis_run_start(
                 trade_ids=trade_ids, engine=engine, requested_by=request.user, use_batches=use_batches
             )
     except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        raise ValidationError(detail) from exc
+        raise refused_by_rules(exc) from exc
     body = {
         "run": run.pk,
         "kind": run.kind,
@@ -167,6 +176,7 @@ class AnalysisDetailView(generics.GenericAPIView):
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
             404: NOT_FOUND,
+            422: UNPROCESSABLE,
             429: THROTTLED,
         },
         examples=[OpenApiExample("Rules engine", value={"engine": "rules"}, request_only=True)],
@@ -177,7 +187,7 @@ class AnalysisDetailView(generics.GenericAPIView):
         if trade is None:
             raise Http404(f"No trade with id {trade_id}.")
         self.check_object_permissions(request, trade)
-        body = AnalysisRequestSerializer(data=request.data if request.data is not None else {})
+        body = AnalysisRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return _start_run(request=request, trade_ids=[trade.pk], engine=body.validated_data.get("engine"))
 
@@ -195,14 +205,21 @@ class AnalysisBatchView(generics.GenericAPIView):
     @extend_schema(
         summary="Queue post-mortems of many trades",
         description=(
-            "Validates every id (400 naming the unknown ones; nothing is queued then), creates one background "
+            "Validates every id (422 naming the unknown ones; nothing is queued then), creates one background "
             "run and answers 202 with its id. Needs `post_mortem.add_tradeanalysis`, plus "
             "`post_mortem.change_tradeanalysis` when some of the trades already have a post-mortem (Ops). "
             "`use_batches` sends the work through Claude's Message Batches API (claude engine only). "
             "Rate-limited per user (the `writes` throttle)."
         ),
         request=AnalysisBatchRequestSerializer,
-        responses={202: QUEUED, 400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED},
+        responses={
+            202: QUEUED,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            422: UNPROCESSABLE,
+            429: THROTTLED,
+        },
         examples=[
             OpenApiExample("Three trades", value={"trade_ids": [101, 102, 103], "engine": "rules"}, request_only=True)
         ],

@@ -16,8 +16,10 @@ from rest_framework.views import APIView
 
 from ...models import Question
 from ...services.ask import QuestionError, question_create
+from ..errors import UnprocessableEntity
 from ..permissions import DeskModelPermissions
-from ..schema import BAD_REQUEST, DETAIL_ERRORS, FORBIDDEN, THROTTLED, UNAUTHENTICATED
+from ..schema import BAD_REQUEST, DETAIL_ERRORS, FORBIDDEN, THROTTLED, UNAUTHENTICATED, UNPROCESSABLE
+from ..serializers import MAX_DB_ID, StrictIntegerField, StrictRequestSerializer
 from ..throttling import WriteRateThrottle
 
 
@@ -63,15 +65,13 @@ class QuestionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AskInputSerializer(serializers.Serializer):
-    question = serializers.CharField(max_length=2000, help_text="The question in plain words")
-    parent = serializers.IntegerField(required=False, min_value=1, help_text="Id of the question this follows up")
+class AskInputSerializer(StrictRequestSerializer):
+    """Body of POST ask/: the question, and the question it follows up (optional)."""
 
-    def validate_parent(self, value: int) -> Question:
-        parent = Question.objects.filter(pk=value).first()
-        if parent is None:
-            raise serializers.ValidationError(f"Unknown question {value}.")
-        return parent
+    question = serializers.CharField(max_length=2000, trim_whitespace=False, help_text="The question in plain words")
+    parent = StrictIntegerField(
+        required=False, min_value=1, max_value=MAX_DB_ID, help_text="Id of the question this follows up"
+    )
 
 
 class AskView(APIView):
@@ -94,18 +94,25 @@ class AskView(APIView):
             400: BAD_REQUEST,
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
+            422: UNPROCESSABLE,
             429: THROTTLED,
         },
     )
     def post(self, request: Request) -> Response:
         data = AskInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        text = data.validated_data["question"]
+        if not text.strip():
+            raise UnprocessableEntity({"question": ["The question must not be blank."]})
+        parent = None
+        if "parent" in data.validated_data:
+            parent = Question.objects.filter(pk=data.validated_data["parent"]).first()
+            if parent is None:
+                raise UnprocessableEntity({"parent": [f"Unknown question {data.validated_data['parent']}."]})
         try:
-            question = question_create(
-                user=request.user, text=data.validated_data["question"], parent=data.validated_data.get("parent")
-            )
+            question = question_create(user=request.user, text=text.strip(), parent=parent)
         except QuestionError as exc:
-            return Response({"question": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+            raise UnprocessableEntity({"question": [str(exc)]}) from exc
         question.refresh_from_db()
         return Response(QuestionSerializer(question).data, status=status.HTTP_202_ACCEPTED)
 
