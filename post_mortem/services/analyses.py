@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -281,13 +282,22 @@ def _quote(name: str) -> str:
 def _prep(model: type[models.Model], name: str) -> Callable[[Any], Any]:
     """The field's own DB conversion (JSON, decimals, datetimes), so SQLite and PostgreSQL both work.
 
-    On SQLite a JSON column is plain text, so compact ``json.dumps`` is used directly (what
-    JSONField does there, minus the separators' whitespace and the per-call overhead).
+    On SQLite a JSON column is plain text, so compact JSON is written directly (what JSONField
+    does there, minus the separators' whitespace and the per-call overhead), encoded by orjson:
+    encoding each post-mortem and its facts was a quarter of an analysis run's CPU with ``json``.
+    A value orjson refuses falls back to ``json`` (which raises on anything unencodable).
     """
     field = model._meta.get_field(name)
     if connection.vendor == "sqlite" and isinstance(field, models.JSONField):
-        encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-        return encoder
+        fallback = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+        def encode(value: Any) -> str:
+            try:
+                return orjson.dumps(value).decode()
+            except TypeError:
+                return fallback(value)
+
+        return encode
     return lambda value: field.get_db_prep_save(value, connection)
 
 
