@@ -122,11 +122,24 @@ def _mined_segment(scenario: Scenario, params: dict[str, Any]) -> tuple[tuple[st
             key = (segment["factor"], str(segment["value"]))
             if AnalysisPattern.objects.filter(overlap, factor=key[0], segment=key[1]).exists():
                 return key, f"recommendation #{rec.pk} targets a segment mined from these trades"
-    for factor, value in scenario.skip_segments:
+    for factor, value in [*scenario.skip_segments, *_behavior_segments(scenario)]:
         pattern = AnalysisPattern.objects.filter(overlap, factor=factor, segment=value).order_by("-created_at").first()
         if pattern is not None:
             return (factor, value), f"pattern #{pattern.pk} was mined from these trades"
     return None
+
+
+def _behavior_segments(scenario: Scenario) -> list[tuple[str, str]]:
+    """The mined segment each behavior rule acts on (the reverse of `rules_for_segment`)."""
+    segments = []
+    if scenario.no_reentry_minutes is not None:
+        segments.append(("after_loss", "true"))
+    if scenario.max_trades_per_day is not None:
+        n = scenario.max_trades_per_day
+        segments.append(("trade_of_day", "4+" if n >= 3 else str(n + 1)))
+    if scenario.max_size_multiple is not None:
+        segments.append(("position_size", "1.5x+"))
+    return segments
 
 
 def _what_if_work(run: JobRun) -> RunOutcome:

@@ -109,3 +109,12 @@ def test_recommendation_replay_is_found_for_its_page(django_capture_on_commit_ca
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED  # tests run tasks inline
     assert latest_what_if_for(recommendation_id=rec.pk) == run
+
+
+def test_a_behavior_rule_on_a_mined_segment_is_judged_out_of_sample():
+    store_synthetic_trades(2500, seed=6, effects=(("after_loss", "true", -0.6),))
+    AnalysisPatternFactory(factor="after_loss", segment="true", effect=-0.6)
+    body = _what_if("--rule", '{"type": "no_reentry_after_loss", "minutes": 30}', "--sync")
+    oos = body["out_of_sample"]
+    assert oos["segment"] == {"factor": "after_loss", "value": "true"} and oos["adopted"] is True
+    assert oos["difference"]["significant"]

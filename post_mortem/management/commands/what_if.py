@@ -85,7 +85,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 f"  difference: {diff['expectancy_r']:+.3f}R per trade [{diff['ci_low']:+.3f}, {diff['ci_high']:+.3f}] "
-                f"p={diff['p_value']:.4f} {'SIGNIFICANT' if diff['significant'] else 'not significant'}; "
+                f"p{_p(diff['p_value'])} {'SIGNIFICANT' if diff['significant'] else 'not significant'}; "
                 f"{diff['net_pnl_per_month']:+,.0f}/month"
             )
         oos = summary["out_of_sample"]
@@ -105,6 +105,10 @@ class Command(BaseCommand):
                     else ""
                 )
             )
+
+
+def _p(value: float) -> str:
+    return "<0.0001" if value < 0.0001 else f"={value:.4f}"
 
 
 def _r(value: float | None) -> str:
