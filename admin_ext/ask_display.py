@@ -164,6 +164,8 @@ def _selection_label(selection: dict[str, Any]) -> str:
     for key, value in selection.items():
         if key == "segments":
             parts.extend(f"{s['factor']}={s['value']}" for s in value)
+        elif key in ("time_from", "time_to"):
+            parts.append(f"{'entered from' if key == 'time_from' else 'entered before'} {str(value)[:5]}")
         elif isinstance(value, list):
             parts.append(f"{key.replace('_', ' ')}: {', '.join(value)}")
         else:
@@ -247,7 +249,7 @@ def result_card(name: str, call_input: Any, result: dict[str, Any], linker: Link
                         ),
                         ("Significant", "yes" if result["significant"] else "no"),
                     ],
-                    "note": " ".join(filter(None, [result.get("note"), result.get("overlap_note")])) or None,
+                    "note": ". ".join(filter(None, [result.get("note"), result.get("overlap_note")])) or None,
                 }
             )
         elif result.get("note"):
