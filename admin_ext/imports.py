@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from admin_ext.formatting import badge, import_run_rows
 from post_mortem.models import BatchStatus, ImportBatch
 from post_mortem.models.choices import BATCH_STATUS_COLORS
 from post_mortem.selectors.trades import import_batch_list_queryset, import_batch_trade_count
@@ -92,7 +93,7 @@ class ImportBatchAdmin(ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": (("file_name", "file_format", "timezone"), "file_hash", ("status_label", "progress"))}),
-        ("Counts", {"fields": (("rows", "created", "updated", "unchanged", "error_count"), "trades_link")}),
+        ("Counts", {"fields": (("rows", "created", "updated"), ("unchanged", "error_count"), "trades_link")}),
         ("Errors", {"fields": ("error_list", "skipped_list", "notes_list")}),
         (
             "Audit",
@@ -109,27 +110,49 @@ class ImportBatchAdmin(ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the audit trail stays; undo is "roll back"
 
+    def has_change_permission(self, request, obj=None):
+        return False  # every field is a record of the import; "roll back" has its own permission
+
     def has_rollback_permission(self, request: HttpRequest, obj=None) -> bool:
         user = request.user
-        return user.has_perm("post_mortem.change_importbatch") and user.has_perm("post_mortem.delete_trade")
+        if not (user.has_perm("post_mortem.change_importbatch") and user.has_perm("post_mortem.delete_trade")):
+            return False
+        if obj is None:
+            return True
+        # unfold's detail actions pass the object id; only a completed import has anything to undo.
+        status = (
+            obj.status
+            if isinstance(obj, ImportBatch)
+            else (ImportBatch.objects.filter(pk=obj).values_list("status", flat=True).first())
+        )
+        return status == BatchStatus.COMPLETED
 
-    @display(description="Status", ordering="status", label=BATCH_STATUS_COLORS)
+    @display(description="Status", ordering="status")
     def status_label(self, obj: ImportBatch):
-        return obj.status, obj.get_status_display()
+        return badge(obj.get_status_display(), BATCH_STATUS_COLORS.get(obj.status, ""))
 
     @display(description="Progress")
     def progress(self, obj: ImportBatch) -> str:
+        """Only a running import has a progress; a finished one says how it ended instead."""
+        if obj.status == BatchStatus.COMPLETED:
+            return "100%"
+        if obj.status == BatchStatus.FAILED:
+            return "Stopped: nothing was written (see Errors)"
+        if obj.status == BatchStatus.ROLLED_BACK:
+            return "—"
         run = obj.run
-        if run is None or obj.status in {BatchStatus.COMPLETED, BatchStatus.ROLLED_BACK}:
-            return "—" if obj.status != BatchStatus.COMPLETED else "100%"
+        if run is None:
+            return "Waiting to start"
+        phase, done, rows = import_run_rows(done=run.done, total=run.total)
         return format_html(
             '<div class="w-32 h-2 bg-base-200 rounded">'
             '<div class="h-2 bg-primary-600 rounded" style="width:{}%"></div></div>'
-            '<span class="text-xs">{}% ({} / {})</span>',
+            '<span class="text-xs">{}% ({} of {} rows {})</span>',
             run.progress_pct,
             run.progress_pct,
-            run.done,
-            run.total,
+            f"{done:,}",
+            f"{rows:,}",
+            phase or "done",
         )
 
     @display(description="Errors")
@@ -147,7 +170,8 @@ class ImportBatchAdmin(ModelAdmin):
     @display(description="Trades")
     def trades_link(self, obj: ImportBatch) -> str:
         url = reverse("admin:post_mortem_trade_changelist") + f"?import_batch__id__exact={obj.pk}"
-        return format_html('<a href="{}">{} trades owned by this batch</a>', url, import_batch_trade_count(batch=obj))
+        count = import_batch_trade_count(batch=obj)
+        return format_html('<a href="{}">{} trades owned by this batch</a>', url, f"{count:,}")
 
     @display(description="Background run")
     def run_link(self, obj: ImportBatch) -> str:

@@ -8,6 +8,7 @@ shows progress), because validating and writing 100k rows inside a request would
 
 from __future__ import annotations
 
+from decimal import Decimal
 from zoneinfo import available_timezones
 
 from django import forms
@@ -38,10 +39,11 @@ from unfold.widgets import UnfoldAdminSelectWidget
 from admin_ext.analyses import AnalyzeTradesMixin
 from admin_ext.exports import SafeExportMixin
 from admin_ext.filters import ExactTextFilter
+from admin_ext.formatting import fmt_duration, fmt_money, fmt_quantity, fmt_r, plain_decimal
 from admin_ext.paginators import EstimatedCountPaginator
 from post_mortem.importing.readers import count_data_rows
 from post_mortem.importing.resources import MarketBarResource, TradeResource, UploadedFile
-from post_mortem.models import MarketBar, Trade
+from post_mortem.models import MarketBar, Trade, TradeAnalysis
 from post_mortem.selectors.trades import trade_list_queryset
 from post_mortem.services.imports import trades_import_enqueue
 
@@ -108,6 +110,16 @@ class TradeFileXLSX(XLSX):
 
     def create_dataset(self, in_stream, **kwargs):
         return UploadedFile(in_stream)
+
+
+class TradeChangeForm(forms.ModelForm):
+    """Prices and quantities shown as typed ("563.14", "280"), not as stored ("563.14000000")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, value in list(self.initial.items()):
+            if isinstance(value, Decimal):
+                self.initial[name] = plain_decimal(value)
 
 
 class TradeImportForm(ImportForm):
@@ -179,11 +191,11 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
         "account",
         "symbol",
         "side_label",
-        "quantity",
+        "quantity_display",
         "net_pnl_display",
         "r_display",
         "setup",
-        "analysed",
+        "analyzed",
     )
     list_display_links = ("entry_time",)
     list_filter = (
@@ -201,28 +213,70 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
     paginator = EstimatedCountPaginator  # no COUNT(*) over 1M rows for the unfiltered list
     list_per_page = 50
     ordering = ("-entry_time", "-id")
+    form = TradeChangeForm
     readonly_fields = (
-        "gross_pnl",
-        "net_pnl",
-        "risk_amount",
-        "r_multiple",
-        "return_pct",
-        "holding_minutes",
+        "gross_pnl_display",
+        "net_pnl_detail",
+        "risk_display",
+        "r_detail",
+        "return_display",
+        "holding_display",
+        "post_mortem_link",
         "import_batch",
         "source_hash",
         "created_at",
         "updated_at",
     )
+    # Two fields a row at most: a datetime is two inputs, and 1440 px must not scroll sideways.
     fieldsets = (
-        (None, {"fields": (("external_id", "account"), ("symbol", "side", "quantity", "multiplier"))}),
-        ("Execution", {"fields": (("entry_time", "exit_time"), ("entry_price", "exit_price", "fees"))}),
+        (None, {"fields": (("external_id", "account"), ("symbol", "side"), ("quantity", "multiplier"))}),
+        ("Execution", {"fields": ("entry_time", "exit_time", ("entry_price", "exit_price"), "fees")}),
         ("Plan", {"fields": (("stop_price", "target_price"), "setup", "tags", "notes")}),
         (
             "Derived (computed on save and import)",
-            {"fields": (("gross_pnl", "net_pnl", "risk_amount"), ("r_multiple", "return_pct", "holding_minutes"))},
+            {
+                "fields": (
+                    ("gross_pnl_display", "net_pnl_detail"),
+                    ("risk_display", "r_detail"),
+                    ("return_display", "holding_display"),
+                    "post_mortem_link",
+                )
+            },
         ),
         ("Provenance", {"fields": (("import_batch", "source_hash"), ("created_at", "updated_at"))}),
     )
+
+    @display(description="Gross P&L")
+    def gross_pnl_display(self, obj: Trade) -> str:
+        return fmt_money(obj.gross_pnl)
+
+    @display(description="Net P&L")
+    def net_pnl_detail(self, obj: Trade) -> str:
+        return fmt_money(obj.net_pnl)
+
+    @display(description="Risk to the stop (1R)")
+    def risk_display(self, obj: Trade) -> str:
+        return fmt_money(obj.risk_amount) if obj.risk_amount is not None else "— (no stop)"
+
+    @display(description="R-multiple")
+    def r_detail(self, obj: Trade) -> str:
+        return fmt_r(obj.r_multiple)
+
+    @display(description="Return")
+    def return_display(self, obj: Trade) -> str:
+        return "—" if obj.return_pct is None else f"{obj.return_pct:+.2f}%"
+
+    @display(description="Holding time")
+    def holding_display(self, obj: Trade) -> str:
+        return fmt_duration(obj.holding_minutes)
+
+    @display(description="Post-mortem")
+    def post_mortem_link(self, obj: Trade) -> str:
+        analysis_id = TradeAnalysis.objects.filter(trade_id=obj.pk).values_list("pk", flat=True).first()
+        if analysis_id is None:
+            return "Not analyzed yet (select the trade in the list and run “Analyze”)"
+        url = reverse("admin:post_mortem_tradeanalysis_change", args=[analysis_id])
+        return format_html('<a class="text-primary-600" href="{}">Open the post-mortem of this trade</a>', url)
 
     def get_queryset(self, request):
         return trade_list_queryset()
@@ -255,14 +309,18 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
     @display(description="Net P&L", ordering="net_pnl")
     def net_pnl_display(self, obj: Trade):
         colour = "text-green-700 dark:text-green-400" if obj.net_pnl >= 0 else "text-red-700 dark:text-red-400"
-        return format_html('<span class="{} font-semibold">{}</span>', colour, f"{obj.net_pnl:,.2f}")
+        return format_html('<span class="{} font-semibold">{}</span>', colour, fmt_money(obj.net_pnl))
 
     @display(description="R", ordering="r_multiple")
     def r_display(self, obj: Trade) -> str:
         return "—" if obj.r_multiple is None else f"{obj.r_multiple:+.2f}"
 
-    @display(description="Analysed", boolean=True)
-    def analysed(self, obj: Trade) -> bool:
+    @display(description="Quantity", ordering="quantity")
+    def quantity_display(self, obj: Trade) -> str:
+        return fmt_quantity(obj.quantity)
+
+    @display(description="Analyzed", boolean=True)
+    def analyzed(self, obj: Trade) -> bool:
         return bool(getattr(obj, "is_analysed", False))
 
     def save_model(self, request, obj, form, change):

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "admin_ext.middleware.DeskTimezoneMiddleware",  # admin pages speak desk time
 ]
 
 ROOT_URLCONF = "internal.urls"
@@ -132,6 +133,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ---------------------------------------------------------------------------------
 LOGIN_URL = "admin:login"
+# unfold's login form posts without a `next`; a direct /admin/login/ then lands on the admin,
+# not on Django's default /accounts/profile/ (which this project does not have).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Auth hardening: password rules and login throttling (django-axes) --------------------
 # Passwords: at least 12 characters, not all digits (dates), not a common password, not close
@@ -172,6 +176,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # stored and computed in UTC
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["internal.formats"]  # ISO dates, 24 h desk times with the zone's name
 # The desk's own timezone: hour-of-day and weekday segments are read in it.
 DESK_TIMEZONE = os.environ.get("DESK_TIMEZONE", "America/New_York")
 # "After a loss" segment: entered within this many minutes of a losing exit on the same account.
@@ -360,6 +365,11 @@ UNFOLD = {
     "SITE_TITLE": "Trade Post-Mortem",
     "SITE_HEADER": "Trade Post-Mortem Analyzer",
     "SITE_SYMBOL": "query_stats",
+    # The admin is the site: no "Return to site" / "View site" link that only leads back here.
+    "SITE_URL": None,
+    "SITE_FAVICONS": [
+        {"rel": "icon", "type": "image/svg+xml", "href": lambda request: static("admin_ext/favicon.svg")},
+    ],
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "DASHBOARD_CALLBACK": "admin_ext.dashboard.dashboard_callback",

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -6,6 +7,8 @@ from post_mortem.api.docs import SchemaView, SwaggerView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Browsers ask for /favicon.ico on pages without a <link rel=icon> (the API docs, JSON).
+    path("favicon.ico", RedirectView.as_view(url=static("admin_ext/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/post-mortem/", include("post_mortem.api.urls")),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),

@@ -4,7 +4,9 @@
 set -euo pipefail
 source "$(dirname "$0")/_venv.sh"
 
-export DEBUG="${DEBUG:-1}"
+# .env.local (git-ignored): a generated SECRET_KEY and DEBUG=1 that manage.py reads in any
+# shell on this machine, so the README's other commands work without exporting anything.
+python -m internal.local_env
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 

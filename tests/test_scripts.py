@@ -35,10 +35,13 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         OPS_PASSWORD="start-sh-ops-pw",
         AUDITOR_PASSWORD="start-sh-auditor-pw",
         LOGIN_FILES_DIR=str(tmp_path),
+        LOCAL_ENV_FILE=str(tmp_path / ".env.local"),  # not the checkout's own file
         Q_CLUSTER_NAME=f"start_sh_test_{os.getpid()}",
         **extra,
     )
     env.pop("DATABASE_URL", None)
+    env.pop("DEBUG", None)
+    env.pop("SECRET_KEY", None)
     env.pop("REDIS_URL", None)
     return env
 
@@ -85,6 +88,29 @@ def test_start_sh_twice_then_serves_and_stops_cleanly(tmp_path):
         assert "Login (Ops): ops / start-sh-ops-pw" in done.stdout
     assert "demo trades: unchanged" in done.stdout and "demo bars: unchanged" in done.stdout
 
+    # A new shell on the same machine: no DEBUG, no SECRET_KEY exported, yet README commands work
+    # because manage.py reads the .env.local that start.sh left; the WSGI app (production) does not.
+    local_env = (tmp_path / ".env.local").read_text()
+    assert "SECRET_KEY=" in local_env and "DEBUG=1" in local_env
+    shell = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "manage.py", "analyze_trades", "--help"],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shell.returncode == 0, shell.stderr[-2000:]
+    wsgi = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "-c", "import internal.wsgi"],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert wsgi.returncode != 0 and "SECRET_KEY must be set" in wsgi.stderr
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -98,7 +124,7 @@ def test_start_sh_twice_then_serves_and_stops_cleanly(tmp_path):
     )
     started: set[int] = set()
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # migrate + load_demo check + runserver's checks, on a busy CI box
         status = None
         while time.monotonic() < deadline and status != 200:
             time.sleep(1)

@@ -181,7 +181,7 @@ def test_trade_change_page_shows_derived_metrics_read_only(superuser_client):
     assert page.status_code == 200
     form = page.context["adminform"].form
     assert "net_pnl" not in form.fields and "r_multiple" not in form.fields  # read-only, not inputs
-    assert "99.0000" in page.content.decode()  # net P&L shown
+    assert "$99.00" in page.content.decode()  # net P&L shown, formatted as money
 
 
 CHANGELIST_QUERIES = 4  # session, user, count (paginator), page of trades with the EXISTS column
