@@ -11,7 +11,6 @@ choice on a confirmation page, like ``delete_selected``) and a "Re-analyze" butt
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -27,7 +26,9 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RangeNumericFilter
 from unfold.decorators import action, display
 
+from admin_ext.charts import price_chart
 from admin_ext.filters import ExactTextFilter
+from admin_ext.labels import fact_rows, humanize_code
 from post_mortem.engines.rules import VERDICT_LABELS
 from post_mortem.engines.vocabulary import FACTOR_BY_CODE, FACTORS
 from post_mortem.llm import claude as llm
@@ -43,8 +44,14 @@ SECTIONS = (
     ("exit_analysis", "Exit"),
     ("risk_management", "Risk management"),
     ("market_context", "Market context"),
-    ("behavioral", "Behaviour"),
+    ("behavioral", "Behavior"),
 )
+
+
+def _with_type_label(rec):
+    factor = FACTOR_BY_CODE.get(rec.type_code)
+    rec.type_label = factor.title if factor else humanize_code(rec.type_code)
+    return rec
 
 
 def can_analyze(request: HttpRequest) -> bool:
@@ -258,8 +265,11 @@ class TradeAnalysisAdmin(ModelAdmin):
             opportunities.append(
                 {
                     **opp,
-                    "title": FACTOR_BY_CODE[opp["type_code"]].title if opp.get("type_code") in FACTOR_BY_CODE else "",
-                    "evidence_items": sorted((opp.get("evidence") or {}).items()),
+                    "title": FACTOR_BY_CODE[opp["type_code"]].title
+                    if opp.get("type_code") in FACTOR_BY_CODE
+                    else humanize_code(opp.get("type_code", "")),
+                    "area_label": humanize_code(opp.get("area", "")),
+                    "evidence_items": fact_rows(dict(sorted((opp.get("evidence") or {}).items()))),
                     "rec": rec,
                     "status_url": reverse(
                         "admin:post_mortem_tradeanalysis_opportunity_status", args=[analysis.pk, opp["type_code"]]
@@ -276,31 +286,12 @@ class TradeAnalysisAdmin(ModelAdmin):
                     "title": title,
                     "assessment": section.get("assessment", ""),
                     "observations": section.get("observations", []),
-                    "metrics": [(k, v) for k, v in (section.get("metrics") or {}).items()],
+                    "metrics": fact_rows(section.get("metrics") or {}),
                 }
             )
         facts = analysis.facts or {}
         # Draw bars only when the post-mortem used them (they agree with the fills).
-        chart = price_chart_for(trade=analysis.trade) if facts.get("has_bars") else None
-        chart_json = ""
-        if chart:
-            n = len(chart["labels"])
-            markers = [None] * n
-            markers[chart["entry_index"]] = chart["entry_price"]
-            exits = [None] * n
-            exits[chart["exit_index"]] = chart["exit_price"]
-            chart_json = json.dumps(
-                {
-                    "labels": [label[5:16].replace("T", " ") for label in chart["labels"]],
-                    "datasets": [
-                        {"label": "Close", "data": chart["close"], "borderColor": "#9333ea", "pointRadius": 0},
-                        {"label": "Entry", "data": markers, "borderColor": "#16a34a", "backgroundColor": "#16a34a",
-                         "pointRadius": 7, "showLine": False},
-                        {"label": "Exit", "data": exits, "borderColor": "#dc2626", "backgroundColor": "#dc2626",
-                         "pointRadius": 7, "pointStyle": "rectRot", "showLine": False},
-                    ],
-                }
-            )  # fmt: skip
+        chart = price_chart(price_chart_for(trade=analysis.trade)) if facts.get("has_bars") else None
         shown = {o.get("type_code") for o in opportunities}
         context = {
             **self.admin_site.each_context(request),
@@ -312,9 +303,9 @@ class TradeAnalysisAdmin(ModelAdmin):
             "performance": data.get("performance_analysis") or {},
             "sections": sections,
             "opportunities": opportunities,
-            "other_recommendations": [r for r in recs.values() if r.type_code not in shown],
+            "other_recommendations": [_with_type_label(r) for r in recs.values() if r.type_code not in shown],
             "factors": [FACTOR_BY_CODE.get(c) for c in analysis.primary_factors if c in FACTOR_BY_CODE],
-            "chart_json": chart_json,
+            "chart": chart,
             "bars_note": facts.get("bars_note") or ("" if chart else "No market bars were used for this trade."),
             "verdict_label": VERDICT_LABELS.get(data.get("performance_analysis", {}).get("verdict", ""), ""),
             "status_choices": ImplementationStatus.choices,

@@ -33,6 +33,7 @@ from unfold.widgets import (
 )
 
 from admin_ext import whatif
+from admin_ext.charts import expectancy_chart, experiment_chart
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
 from post_mortem.models import (
@@ -377,7 +378,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
             for row in group["accounts"]:
                 query = {"opportunity": group["type_code"], "trade__account__exact": row["account"]}
                 row["url"] = f"{trades_url}?{urlencode(query)}"
-        chart = rolling_expectancy_chart()
+        expectancy = rolling_expectancy_chart()
         context = {
             **self.admin_site.each_context(request),
             "title": "Prioritisation",
@@ -385,8 +386,8 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
             "data": data,
             "rollup": rollup,
             "plan_items": plan_items(),
-            "chart_json": json.dumps({"labels": chart["labels"], "datasets": chart["datasets"]}),
-            "implementations": chart["implementations"],
+            "chart": expectancy_chart(expectancy),
+            "implementations": expectancy["implementations"],
             "filters": {
                 "area": area or "",
                 "type": type_code or "",
@@ -594,7 +595,7 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
         if obj is not None:
             results = experiment_results(experiment=obj)
             extra_context["experiment_results"] = results
-            extra_context["experiment_chart_json"] = json.dumps(results["chart"])
+            extra_context["experiment_chart"] = experiment_chart(results["chart"], obj.get_metric_display())
         return super().change_view(request, object_id, form_url, extra_context)
 
 

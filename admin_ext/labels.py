@@ -1,0 +1,103 @@
+"""Words for the codes the engines store (fact keys, opportunity areas), so people never read `mfe_r`.
+
+Each fact key has a label and a kind; the kind picks the shared number format
+(admin_ext.formatting). An unknown key (a newer engine) still reads as words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from admin_ext import formatting as fmt
+
+# kind: r, money, price, quantity, ratio, percent (already in %), fraction (0-1), minutes, bool, int, text
+FACTS: dict[str, tuple[str, str]] = {
+    "net_pnl": ("Net P&L", "money"),
+    "gross_pnl": ("Gross P&L", "money"),
+    "r_multiple": ("R-multiple", "r"),
+    "holding_minutes": ("Holding time", "minutes"),
+    "account_expectancy_r": ("Account's prior expectancy", "r"),
+    "entry_price": ("Entry price", "price"),
+    "exit_price": ("Exit price", "price"),
+    "stop_price": ("Stop price", "price"),
+    "setup": ("Setup", "text"),
+    "setup_expectancy_r": ("Setup's prior expectancy", "r"),
+    "setup_win_rate": ("Setup's prior win rate", "fraction"),
+    "trend_atr": ("Trend before entry (ATR)", "ratio"),
+    "entry_hour": ("Entry hour (desk time)", "int"),
+    "target_reached": ("Target reached", "bool"),
+    "mfe_r": ("Best open profit (MFE)", "r"),
+    "mae_r": ("Worst open loss (MAE)", "r"),
+    "exit_efficiency": ("Exit efficiency", "fraction"),
+    "left_on_table_usd": ("Left on the table", "money"),
+    "left_on_table_r": ("Left on the table (R)", "r"),
+    "risk_amount": ("Risk to the stop (1R)", "money"),
+    "stop_honoured": ("Stop honored", "bool"),
+    "stop_honored": ("Stop honored", "bool"),
+    "loss_beyond_stop_r": ("Loss beyond the stop", "r"),
+    "planned_rr": ("Planned reward:risk", "ratio"),
+    "size_ratio": ("Size vs usual", "times"),
+    "atr_pct_of_price": ("ATR, % of price", "percent"),
+    "atr_ratio": ("ATR vs its average", "times"),
+    "weekday": ("Weekday", "text"),
+    "minutes_since_loss_exit": ("Minutes since a losing exit", "minutes"),
+    "last_loss_r": ("Last loss", "r"),
+    "loss_streak": ("Losses in a row before", "int"),
+    "trade_of_day": ("Trade of the day", "int"),
+    "holding_ratio": ("Holding time vs usual", "times"),
+    "prior_trades": ("Prior trades on the account", "int"),
+    "segment_mean_r": ("Mean R of such trades", "r"),
+    "segment_prior_trades": ("Such prior trades", "int"),
+    "quantity": ("Quantity", "quantity"),
+    "usual_quantity": ("Usual quantity", "quantity"),
+    "usual_holding_minutes": ("Usual holding time", "minutes"),
+}
+
+
+def humanize_code(code: str) -> str:
+    """`after_loss_reentry` -> "After loss reentry" (for codes without a label of their own)."""
+    text = str(code).replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def fact_label(key: str) -> str:
+    return FACTS.get(key, (humanize_code(key), ""))[0]
+
+
+def fact_value(key: str, value: Any) -> str:
+    """The value in the format of its kind ("+0.18R", "$517.66", "74 min", "No")."""
+    if value is None or value == "":
+        return fmt.DASH
+    kind = FACTS.get(key, ("", ""))[1]
+    if kind == "bool" or isinstance(value, bool):
+        return "Yes" if value else "No"
+    if kind == "r":
+        return fmt.fmt_r(value)
+    if kind == "money":
+        return fmt.fmt_money(value)
+    if kind in ("price", "quantity"):
+        return fmt.fmt_quantity(value) if kind == "quantity" else fmt.fmt_price(value)
+    if kind == "fraction":
+        return fmt.fmt_percent(value, 0)
+    if kind == "percent":
+        number = fmt._number(value)
+        return fmt.DASH if number is None else f"{number:.2f}%"
+    if kind == "minutes":
+        return fmt.fmt_duration(value)
+    if kind == "times":
+        number = fmt._number(value)
+        return fmt.DASH if number is None else f"{number:.2f}×"
+    if kind in ("ratio",):
+        number = fmt._number(value)
+        return fmt.DASH if number is None else f"{number:.2f}"
+    if kind == "int":
+        number = fmt._number(value)
+        return fmt.DASH if number is None else f"{round(number):,}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, formatted value) pairs for a section's or an opportunity's numbers."""
+    return [(fact_label(key), fact_value(key, value)) for key, value in facts.items()]
