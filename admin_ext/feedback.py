@@ -1,5 +1,5 @@
 """Admin for the feedback loop: Recommendation (tracking + audited history), ImpactAssessment,
-Experiment, plus two custom pages: the prioritisation dashboard and the recommendation audit log.
+Experiment, plus two custom pages: the prioritization dashboard and the recommendation audit log.
 
 Every status change goes through ``post_mortem.services.recommendations`` (via a small form page
 that asks for the date, notes and a change reason), so the admin, the API and the analysis page
@@ -12,6 +12,7 @@ import json
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,6 +37,8 @@ from admin_ext import whatif
 from admin_ext.charts import expectancy_chart, experiment_chart
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
+from admin_ext.formatting import fmt_money, fmt_pvalue, fmt_r
+from admin_ext.labels import humanize_code
 from post_mortem.models import (
     AssessmentStatus,
     Experiment,
@@ -149,12 +152,10 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_display = [
         "id",
         "short_text",
-        "area",
-        "type_code",
+        "type_display",
         "status_badge",
         "implementation_date",
-        "expected_impact_r",
-        "impact_score",
+        "expected_display",
         "source",
     ]
     list_display_links = ["id", "short_text"]
@@ -222,10 +223,23 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
     actions_detail = ["detail_set_status", "detail_what_if"]
     actions_list = ["measure_impact_now"]
     history_list_display = ["implementation_status", "implementation_date"]
+    object_history_list_template = "admin_ext/feedback/history_list.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        extra = {"desk_timezone": settings.DESK_TIMEZONE, **(extra_context or {})}
+        return super().history_view(request, object_id, extra)
 
     @display(description="Recommendation")
     def short_text(self, obj: Recommendation) -> str:
-        return obj.text[:90]
+        return obj.text if len(obj.text) <= 70 else obj.text[:69] + "…"
+
+    @display(description="Area / type", ordering="type_code")
+    def type_display(self, obj: Recommendation) -> str:
+        return f"{humanize_code(obj.area)} / {humanize_code(obj.type_code)}"
+
+    @display(description="Expected R/trade", ordering="expected_impact_r")
+    def expected_display(self, obj: Recommendation) -> str:
+        return fmt_r(obj.expected_impact_r)
 
     @display(description="Status", label=IMPLEMENTATION_STATUS_COLORS)
     def status_badge(self, obj: Recommendation) -> tuple[str, str]:
@@ -381,7 +395,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
         expectancy = rolling_expectancy_chart()
         context = {
             **self.admin_site.each_context(request),
-            "title": "Prioritisation",
+            "title": "Prioritization",
             "opts": self.model._meta,
             "data": data,
             "rollup": rollup,
@@ -429,11 +443,9 @@ class ImpactAssessmentAdmin(ModelAdmin):
         "id",
         "recommendation_link",
         "status_badge",
-        "n_before",
-        "n_after",
+        "n_display",
         "effect_ci",
-        "p_value",
-        "q_value",
+        "q_display",
         "significant_badge",
         "roi",
         "measured_at",
@@ -455,7 +467,10 @@ class ImpactAssessmentAdmin(ModelAdmin):
     @display(description="Recommendation")
     def recommendation_link(self, obj: ImpactAssessment) -> str:
         url = reverse("admin:post_mortem_recommendation_change", args=[obj.recommendation_id])
-        return format_html('<a href="{}">#{} {}</a>', url, obj.recommendation_id, obj.recommendation.text[:50])
+        text = obj.recommendation.text
+        return format_html(
+            '<a href="{}">#{} {}</a>', url, obj.recommendation_id, text if len(text) <= 40 else text[:39] + "…"
+        )
 
     @display(
         description="Status",
@@ -468,17 +483,26 @@ class ImpactAssessmentAdmin(ModelAdmin):
     def effect_ci(self, obj: ImpactAssessment) -> str:
         if obj.effect is None:
             return obj.message or "—"
-        return f"{obj.effect:+.3f} [{obj.ci_low:+.3f}, {obj.ci_high:+.3f}]"
+        return f"{fmt_r(obj.effect)} [{fmt_r(obj.ci_low)}, {fmt_r(obj.ci_high)}]"
+
+    @display(description="Trades before / after")
+    def n_display(self, obj: ImpactAssessment) -> str:
+        return f"{obj.n_before:,} / {obj.n_after:,}"
+
+    @display(description="q (BH)", ordering="q_value")
+    def q_display(self, obj: ImpactAssessment) -> str:
+        return fmt_pvalue(obj.q_value)
 
     @display(description="Significant", label={"yes": "success", "no": "info"})
     def significant_badge(self, obj: ImpactAssessment) -> str:
         return "yes" if obj.significant else "no"
 
-    @display(description="ROI $/month [95% CI]")
+    @display(description="ROI per month [95% CI]")
     def roi(self, obj: ImpactAssessment) -> str:
         if obj.roi_per_month is None:
             return "—"
-        return f"{obj.roi_per_month:+,.0f} [{obj.roi_ci_low:+,.0f}, {obj.roi_ci_high:+,.0f}]"
+        money = [fmt_money(v, signed=True, decimals=0) for v in (obj.roi_per_month, obj.roi_ci_low, obj.roi_ci_high)]
+        return f"{money[0]} [{money[1]}, {money[2]}]"
 
 
 class ExperimentForm(forms.ModelForm):
@@ -618,7 +642,7 @@ def feedback_card(request: HttpRequest) -> DashboardCard | None:
             verdict = "paid" if rec.latest_significant and rec.latest_effect > 0 else "not significant"
             if rec.latest_significant and rec.latest_effect < 0:
                 verdict = "hurt"
-            roi = f"{rec.latest_roi:+,.0f} $/mo" if rec.latest_roi is not None else "—"
+            roi = f"{fmt_money(rec.latest_roi, signed=True, decimals=0)}/month" if rec.latest_roi is not None else "—"
         rows.append([format_html('<a href="{}">{}</a>', url, rec.text[:60]), effect, roi, verdict])
     link = reverse("admin:post_mortem_recommendation_prioritisation")
     return DashboardCard(
@@ -626,6 +650,6 @@ def feedback_card(request: HttpRequest) -> DashboardCard | None:
         template="admin_ext/dashboard/cards/table.html",
         context={
             "table": {"headers": ["Recommendation", "Effect [95% CI]", "ROI", "Verdict"], "rows": rows},
-            "empty": format_html('No implemented recommendations yet. <a href="{}">Prioritisation</a>', link),
+            "empty": format_html('No implemented recommendations yet. <a href="{}">Prioritization</a>', link),
         },
     )

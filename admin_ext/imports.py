@@ -53,11 +53,7 @@ class ImportBatchAdmin(ModelAdmin):
         "file_name",
         "status_label",
         "progress",
-        "rows",
-        "created",
-        "updated",
-        "unchanged",
-        "error_count",
+        "counts",
         "file_format",
         "created_by",
     )
@@ -130,6 +126,10 @@ class ImportBatchAdmin(ModelAdmin):
     @display(description="Status", ordering="status")
     def status_label(self, obj: ImportBatch):
         return badge(obj.get_status_display(), BATCH_STATUS_COLORS.get(obj.status, ""))
+
+    @display(description="Rows: new / updated / unchanged / errors")
+    def counts(self, obj: ImportBatch) -> str:
+        return f"{obj.rows:,}: {obj.created:,} / {obj.updated:,} / {obj.unchanged:,} / {obj.error_count:,}"
 
     @display(description="Progress")
     def progress(self, obj: ImportBatch) -> str:

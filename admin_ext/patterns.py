@@ -225,7 +225,6 @@ class AnalysisPatternAdmin(ModelAdmin):
         "q_display",
         "comparison_display",
         "dollars_display",
-        "period_display",
     ]
     list_filter = [
         "significant",
@@ -356,12 +355,12 @@ class AnalysisPatternAdmin(ModelAdmin):
     @display(description="Trades")
     def affected_trades_display(self, obj: AnalysisPattern) -> str:
         ids = list(obj.affected_trade_ids or [])
-        shown = ids[:AFFECTED_TRADES_SHOWN]
+        # The newest trades of the segment, whatever order the miner stored their ids in.
         trades = (
-            Trade.objects.filter(pk__in=shown)
-            .order_by("-entry_time")
+            Trade.objects.filter(pk__in=ids)
+            .order_by("-entry_time", "-id")
             .values("pk", "account", "external_id", "symbol", "side", "setup", "entry_time", "r_multiple", "net_pnl")
-        )
+        )[:AFFECTED_TRADES_SHOWN]
         changelist = reverse("admin:post_mortem_trade_changelist")
         return render_to_string(
             "admin_ext/patterns/affected_trades.html",

@@ -1,4 +1,4 @@
-"""django-q2's own admin pages, restyled with unfold (same behaviour, unfold's look)."""
+"""django-q2's own admin pages, restyled with unfold (same behavior, unfold's look)."""
 
 from django.contrib import admin
 from django_q import admin as q_admin

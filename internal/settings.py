@@ -399,7 +399,7 @@ UNFOLD = {
                 "items": [
                     {"title": _("Dashboard"), "icon": "dashboard", "link": reverse_lazy("admin:index")},
                     {
-                        "title": _("Prioritisation"),
+                        "title": _("Prioritization"),
                         "icon": "leaderboard",
                         "link": reverse_lazy("admin:post_mortem_recommendation_prioritisation"),
                         "permission": _can_view("recommendation"),

@@ -81,6 +81,21 @@ def _clear_cache_between_tests():
     cache.clear()
 
 
+BROWSER_FIXTURES = {"browser", "page", "admin_page"}
+
+
+def _mark_tier(item) -> None:
+    """The fast tier (`pytest -m "not slow and not browser"`) leaves out whatever drives chromium,
+    starts a qcluster or a server process, or needs PostgreSQL, whether or not its module says so."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if BROWSER_FIXTURES & fixtures and not item.get_closest_marker("browser"):
+        item.add_marker(pytest.mark.browser)
+    heavy = ("qcluster", "postgres", "browser")
+    heavy_test = any(item.get_closest_marker(name) for name in heavy) or "live_server" in fixtures
+    if heavy_test and not item.get_closest_marker("slow"):
+        item.add_marker(pytest.mark.slow)
+
+
 def pytest_collection_modifyitems(config, items):
     """Every transactional test (live_server, a real qcluster, transaction=True) gets
     serialized_rollback: such a test ends with a flush that empties every table, the Ops/Auditor
@@ -90,6 +105,7 @@ def pytest_collection_modifyitems(config, items):
     (missing groups, or duplicate content types on restore), so all of them are serialized.
     """
     for item in items:
+        _mark_tier(item)
         marker = item.get_closest_marker("django_db")
         fixtures = set(getattr(item, "fixturenames", ()))
         transactional = bool(marker and marker.kwargs.get("transaction")) or bool(

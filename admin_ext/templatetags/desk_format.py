@@ -30,3 +30,24 @@ def money0(value) -> str:
 @register.filter
 def signed_money0(value) -> str:
     return formatting.fmt_money(value, signed=True, decimals=0)
+
+
+@register.filter
+def history_value(value) -> str:
+    """A value in a history diff: desk time without microseconds, "—" for nothing, status words."""
+    import datetime as dt
+
+    from django.utils.html import strip_tags
+
+    from post_mortem.models import ImplementationStatus
+
+    text = strip_tags(str(value)) if value is not None else ""
+    if text in ("", "None"):
+        return formatting.DASH
+    if text in ImplementationStatus.values:
+        return ImplementationStatus(text).label
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return formatting.fmt_time(moment) if (moment.hour or moment.minute or moment.tzinfo) else text

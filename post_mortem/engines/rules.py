@@ -13,7 +13,7 @@ A well-executed losing trade therefore outscores a lucky, undisciplined winner.
 The verdict reads "good process" only when no weakness was found, so it can never say "the plan was
 followed" next to "oversized". Every expected impact (R) is bounded by what this trade could have
 made or saved (``impact_cap_r``): avoiding or shrinking a trade saves at most its own loss, a better
-exit gains at most the rest of the favourable move the bars show. An impact beyond ``MAX_PLAUSIBLE_R``
+exit gains at most the rest of the favorable move the bars show. An impact beyond ``MAX_PLAUSIBLE_R``
 is a data problem (a mistyped stop, bars of another market): it is reported, never offered as advice.
 """
 
@@ -180,7 +180,7 @@ def impact_cap_r(f: dict[str, Any], code: str) -> float | None:
     """The most this trade could have made or saved by fixing ``code`` (R); None = no bound known.
 
     Avoiding, shrinking or stopping out a trade earlier saves at most its loss (nothing on a winner);
-    a better exit gains at most the favourable move the (consistent) bars show beyond the exit, or
+    a better exit gains at most the favorable move the (consistent) bars show beyond the exit, or
     the move within ``AFTER_EXIT_BARS`` after it.
     """
     r = f.get("r_multiple")
@@ -236,7 +236,7 @@ def _raw_opportunity(f: dict[str, Any], code: str) -> dict[str, Any]:
             f"The loss reached {_r(r)} against a planned -1R stop at {f.get('stop_price')}. Place the stop as a "
             f"resting order at entry and never widen it."
         )
-        impact = f"Honouring the stop would have saved {impact_r:.2f}R on this trade."
+        impact = f"Honoring the stop would have saved {impact_r:.2f}R on this trade."
         evidence["loss_beyond_stop_r"] = impact_r
     elif code == "no_stop":
         suggestion = "No stop price was recorded. Define the stop before entry so the risk (1R) is known and capped."
@@ -310,7 +310,7 @@ def _raw_opportunity(f: dict[str, Any], code: str) -> dict[str, Any]:
         evidence.update(mfe_r=mfe_r, exit_efficiency=eff, left_on_table_r=left_r)
         parts = []
         if eff is not None:
-            parts.append(f"kept {eff:.0%} of a {_r(mfe_r)} favourable move")
+            parts.append(f"kept {eff:.0%} of a {_r(mfe_r)} favorable move")
         if left_r is not None:
             parts.append(f"price ran {left_r:.2f}R further within 12 bars of the exit")
         suggestion = f"Exited early: {', '.join(parts)}. Trail the stop instead of taking profit before the target."
@@ -447,11 +447,9 @@ def build_sections(f: dict[str, Any], codes: list[str], process: int, score: int
             f"(MAE {f.get('mae_usd')})."
         )
         if f.get("exit_efficiency") is not None:
-            exit_obs.append(f"Exit efficiency {f['exit_efficiency']:.0%} of the favourable move.")
+            exit_obs.append(f"Exit efficiency {f['exit_efficiency']:.0%} of the favorable move.")
         if f.get("left_on_table_usd") is not None:
-            exit_obs.append(
-                f"Price moved a further {f['left_on_table_usd']:,.2f} in the trade's favour after the exit."
-            )
+            exit_obs.append(f"Price moved a further {f['left_on_table_usd']:,.2f} in the trade's favor after the exit.")
     else:
         exit_obs.append(
             f.get("bars_note") or "No market bars cover this trade: MAE/MFE and exit efficiency are unavailable."
@@ -501,7 +499,7 @@ def build_sections(f: dict[str, Any], codes: list[str], process: int, score: int
         behav_obs.append(f"Losing streak before entry: {f['loss_streak']}.")
     behav_codes = [c for c in codes if FACTOR_BY_CODE[c].area == "behavioral"]
     behav_assessment = (
-        "; ".join(FACTOR_BY_CODE[c].title for c in behav_codes) + "." if behav_codes else "No behavioural red flags."
+        "; ".join(FACTOR_BY_CODE[c].title for c in behav_codes) + "." if behav_codes else "No behavioral red flags."
     )
 
     perf = _section(f, "performance_analysis", VERDICT_TEXT[verdict], perf_obs)

@@ -51,7 +51,7 @@ FACTORS: tuple[Factor, ...] = (
         "stop_not_honoured",
         "risk_management",
         "negative",
-        "Stop not honoured",
+        "Stop not honored",
         f"The trade lost more than {STOP_TOLERANCE_R}R: the planned stop was moved or ignored.",
     ),
     Factor(
@@ -109,8 +109,8 @@ FACTORS: tuple[Factor, ...] = (
         "exit",
         "negative",
         "Early exit",
-        f"Kept less than {EARLY_EXIT_EFFICIENCY:.0%} of a favourable move worth at least {EARLY_EXIT_MIN_MFE_R}R,"
-        f" or price ran {LEFT_ON_TABLE_R}R+ further in the trade's favour within 12 bars of the exit.",
+        f"Kept less than {EARLY_EXIT_EFFICIENCY:.0%} of a favorable move worth at least {EARLY_EXIT_MIN_MFE_R}R,"
+        f" or price ran {LEFT_ON_TABLE_R}R+ further in the trade's favor within 12 bars of the exit.",
     ),
     Factor(
         "gave_back_winner",
@@ -145,7 +145,7 @@ FACTORS: tuple[Factor, ...] = (
         "disciplined_stop",
         "risk_management",
         "positive",
-        "Stop honoured",
+        "Stop honored",
         "A losing trade closed within the planned 1R risk.",
     ),
     Factor("target_reached", "exit", "positive", "Target reached", "The exit was at or beyond the planned target."),

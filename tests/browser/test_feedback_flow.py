@@ -74,7 +74,7 @@ def test_change_status_see_history_open_dashboard(live_server, ops_user, page):
     row = page.locator("#audit-table tbody tr").first
     assert "opsy" in row.inner_text() and "IMPLEMENTED" in row.inner_text()
 
-    page.locator("a", has_text="Prioritisation").first.click()
+    page.locator("a", has_text="Prioritization").first.click()
     page.wait_for_url("**/recommendation/prioritisation/")
     assert "No re-entry within 30 minutes" in page.locator("#prio-implemented").inner_text()
     assert page.locator("canvas.chart").count() >= 1
