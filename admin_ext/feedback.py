@@ -37,7 +37,7 @@ from admin_ext import whatif
 from admin_ext.charts import expectancy_chart, experiment_chart
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
-from admin_ext.formatting import fmt_money, fmt_pvalue, fmt_r
+from admin_ext.formatting import fmt_money, fmt_pvalue, fmt_r, fmt_time
 from admin_ext.labels import humanize_code
 from post_mortem.models import (
     AssessmentStatus,
@@ -231,7 +231,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     @display(description="Recommendation")
     def short_text(self, obj: Recommendation) -> str:
-        return obj.text if len(obj.text) <= 70 else obj.text[:69] + "…"
+        return obj.text if len(obj.text) <= 60 else obj.text[:59] + "…"
 
     @display(description="Area / type", ordering="type_code")
     def type_display(self, obj: Recommendation) -> str:
@@ -440,15 +440,13 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
 @admin.register(ImpactAssessment)
 class ImpactAssessmentAdmin(ModelAdmin):
     list_display = [
-        "id",
         "recommendation_link",
-        "status_badge",
+        "verdict_badge",
         "n_display",
         "effect_ci",
         "q_display",
-        "significant_badge",
         "roi",
-        "measured_at",
+        "measured_day",
     ]
     list_filter = [("status", ChoicesDropdownFilter), "significant", ("measured_at", RangeDateFilter)]
     list_filter_submit = True
@@ -484,6 +482,20 @@ class ImpactAssessmentAdmin(ModelAdmin):
         if obj.effect is None:
             return obj.message or "—"
         return f"{fmt_r(obj.effect)} [{fmt_r(obj.ci_low)}, {fmt_r(obj.ci_high)}]"
+
+    @display(
+        description="Verdict",
+        ordering="significant",
+        label={"Significant": "success", "Not significant": "info", "Not enough data": "warning"},
+    )
+    def verdict_badge(self, obj: ImpactAssessment) -> str:
+        if obj.status != AssessmentStatus.MEASURED:
+            return "Not enough data"
+        return "Significant" if obj.significant else "Not significant"
+
+    @display(description="Measured", ordering="measured_at")
+    def measured_day(self, obj: ImpactAssessment) -> str:
+        return fmt_time(obj.measured_at)[:10] if obj.measured_at else "—"
 
     @display(description="Trades before / after")
     def n_display(self, obj: ImpactAssessment) -> str:

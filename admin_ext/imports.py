@@ -54,7 +54,6 @@ class ImportBatchAdmin(ModelAdmin):
         "status_label",
         "progress",
         "counts",
-        "file_format",
         "created_by",
     )
     list_filter = ("status", "file_format")

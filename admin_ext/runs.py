@@ -21,14 +21,61 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFil
 from unfold.decorators import display
 
 from admin_ext import whatif
-from post_mortem.models import JobRun, RunKind, Trade
+from admin_ext.formatting import fmt_cost
+from admin_ext.labels import humanize_code
+from post_mortem.engines.vocabulary import FACTOR_BY_CODE
+from post_mortem.models import (
+    AnalysisPattern,
+    ImpactAssessment,
+    ImportBatch,
+    ImprovementPlan,
+    JobRun,
+    RunKind,
+    Trade,
+)
 from post_mortem.models.choices import RUN_STATUS_COLORS
 from post_mortem.selectors.analyses import analyses_recent_since, run_progress
 
 
+def run_outputs(*, run: JobRun, user) -> list[dict[str, str]]:
+    """Links from a run to what it produced (patterns, a plan, assessments, an import batch)."""
+    links: list[dict[str, str]] = []
+
+    def add(perm: str, label: str, url: str) -> None:
+        if user.has_perm(f"post_mortem.{perm}"):
+            links.append({"label": label, "url": url})
+
+    if run.kind == RunKind.MINING:
+        n = AnalysisPattern.objects.filter(run=run).count()
+        url = reverse("admin:post_mortem_analysispattern_changelist") + f"?run={run.pk}"
+        add("view_analysispattern", f"{n:,} pattern(s) mined by this run", url)
+    elif run.kind == RunKind.PLAN:
+        for plan_id in ImprovementPlan.objects.filter(run=run).values_list("pk", flat=True):
+            add(
+                "view_improvementplan",
+                f"Improvement plan #{plan_id}",
+                reverse("admin:post_mortem_improvementplan_change", args=[plan_id]),
+            )
+    elif run.kind == RunKind.IMPACT:
+        n = ImpactAssessment.objects.filter(run=run).count()
+        url = reverse("admin:post_mortem_impactassessment_changelist") + f"?run={run.pk}"
+        add("view_impactassessment", f"{n:,} impact assessment(s) measured by this run", url)
+    elif run.kind == RunKind.IMPORT:
+        for batch in ImportBatch.objects.filter(run=run).only("pk", "file_name"):
+            add(
+                "view_importbatch",
+                f"Import batch: {batch.file_name}",
+                reverse("admin:post_mortem_importbatch_change", args=[batch.pk]),
+            )
+    elif run.kind == RunKind.ANALYSIS:
+        url = reverse("admin:post_mortem_tradeanalysis_changelist") + f"?run={run.pk}"
+        add("view_tradeanalysis", f"{run.succeeded:,} post-mortem(s) written by this run", url)
+    return links
+
+
 @admin.register(JobRun)
 class JobRunAdmin(ModelAdmin):
-    list_display = ("id", "kind", "status_label", "progress_bar", "counts", "cost_usd", "created_by", "created_at")
+    list_display = ("id", "kind", "status_label", "progress_bar", "counts", "cost_display", "created_by", "created_at")
     list_display_links = ("id", "kind")
     list_filter = (
         ("kind", ChoicesDropdownFilter),
@@ -61,7 +108,11 @@ class JobRunAdmin(ModelAdmin):
 
     @display(description="Done / total (failed)")
     def counts(self, obj: JobRun) -> str:
-        return f"{obj.done} / {obj.total} ({obj.failed})"
+        return f"{obj.done:,} / {obj.total:,} ({obj.failed:,})"
+
+    @display(description="Cost", ordering="cost_usd")
+    def cost_display(self, obj: JobRun) -> str:
+        return fmt_cost(obj.cost_usd)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -109,9 +160,15 @@ class JobRunAdmin(ModelAdmin):
         analyses = []
         if run.kind == RunKind.ANALYSIS and request.user.has_perm("post_mortem.view_tradeanalysis"):
             analyses = list(analyses_recent_since(run=run, limit=25))
+        for analysis in analyses:
+            analysis.factor_titles = [
+                FACTOR_BY_CODE[c].title if c in FACTOR_BY_CODE else humanize_code(c) for c in analysis.primary_factors
+            ]
         context = {
             **self.admin_site.each_context(request),
             "title": f"{run.get_kind_display()} run #{run.pk}",
+            "produced": run_outputs(run=run, user=request.user),
+            "params": [(humanize_code(k), v) for k, v in (run.params or {}).items()],
             "opts": self.model._meta,
             "run": run,
             "progress": run_progress(run=run),

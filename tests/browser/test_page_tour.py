@@ -27,6 +27,9 @@ from post_mortem.models import (
     Trade,
     TradeAnalysis,
 )
+from post_mortem.services.impact import impact_run_start
+from post_mortem.services.patterns import mining_run_start
+from post_mortem.services.plans import plan_run_start
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -124,6 +127,10 @@ def _login(page, base: str, username: str) -> None:
 
 def test_every_ops_and_auditor_page_at_1280_and_1440(browser, live_server):
     call_command("load_demo", verbosity=0)
+    # Runs of every kind, so each run page (and its links to what it produced) is walked too.
+    mining_run_start()
+    plan_run_start()
+    impact_run_start()
     for name, group in (("tour-ops", "Ops"), ("tour-auditor", "Auditor")):
         user = User.objects.create_user(name, password=PASSWORD, is_staff=True)
         user.groups.add(Group.objects.get(name=group))
