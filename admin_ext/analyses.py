@@ -25,6 +25,7 @@ from django.urls import path, reverse
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RangeNumericFilter
 from unfold.decorators import action, display
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldBooleanSwitchWidget
 
 from admin_ext.charts import price_chart
 from admin_ext.filters import ExactTextFilter
@@ -67,10 +68,17 @@ def engine_choices() -> list[tuple[str, str]]:
 
 
 class AnalyzeForm(forms.Form):
-    engine = forms.ChoiceField(choices=engine_choices)
+    engine = forms.ChoiceField(choices=engine_choices, widget=UnfoldAdminSelectWidget)
     use_batches = forms.BooleanField(
-        required=False, label="Use the Message Batches API (half price, results within hours; claude only)"
+        required=False,
+        label="Use the Message Batches API (half price, results within hours; claude only)",
+        widget=UnfoldBooleanSwitchWidget,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not llm.is_configured():
+            del self.fields["use_batches"]  # a Claude-only option means nothing without a key
 
     def clean(self):
         data = super().clean()
@@ -100,7 +108,7 @@ class AnalyzeTradesMixin:
                     queryset=queryset,
                     engine=form.cleaned_data["engine"],
                     requested_by=request.user,
-                    use_batches=form.cleaned_data["use_batches"],
+                    use_batches=form.cleaned_data.get("use_batches", False),
                 )
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
@@ -117,6 +125,34 @@ class AnalyzeTradesMixin:
             "action_name": "analyze_selected_trades",
             "count": queryset.count(),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin_ext/analyses/analyze_confirm.html", context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.analyze_batch_view)
+        batch = path("analyze-batch/<int:batch_id>/", view, name="post_mortem_trade_analyze_batch")
+        return [batch, *super().get_urls()]
+
+    def analyze_batch_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:
+        """ "Analyze these trades" after an import: the confirmation page for one batch's trades,
+        posting the list action over the batch-filtered trade list (select across)."""
+        if not (self.has_view_permission(request) and can_analyze(request)):
+            raise PermissionDenied
+        queryset = self.model.objects.filter(import_batch_id=batch_id)
+        count = queryset.count()
+        changelist = reverse("admin:post_mortem_trade_changelist") + f"?import_batch__id__exact={batch_id}"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Analyze the {count:,} trades of import batch #{batch_id}",
+            "opts": self.model._meta,
+            "form": AnalyzeForm(initial={"engine": analysis_default_engine()}),
+            # Django runs a list action only with a selected row; select_across widens it to the list.
+            "selected": list(queryset.values_list("pk", flat=True)[:1]),
+            "select_across": "1",
+            "action_name": "analyze_selected_trades",
+            "count": count,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "form_action": changelist,
         }
         return TemplateResponse(request, "admin_ext/analyses/analyze_confirm.html", context)
 

@@ -170,7 +170,11 @@ class ImportBatchAdmin(ModelAdmin):
     def trades_link(self, obj: ImportBatch) -> str:
         url = reverse("admin:post_mortem_trade_changelist") + f"?import_batch__id__exact={obj.pk}"
         count = import_batch_trade_count(batch=obj)
-        return format_html('<a href="{}">{} trades owned by this batch</a>', url, f"{count:,}")
+        link = format_html('<a class="text-primary-600" href="{}">{} trades owned by this batch</a>', url, f"{count:,}")
+        if count and obj.status == BatchStatus.COMPLETED:
+            analyze = reverse("admin:post_mortem_trade_analyze_batch", args=[obj.pk])
+            link = format_html('{} · <a class="text-primary-600" href="{}">Analyze these trades</a>', link, analyze)
+        return link
 
     @display(description="Background run")
     def run_link(self, obj: ImportBatch) -> str:

@@ -36,7 +36,7 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget
 
-from admin_ext.analyses import AnalyzeTradesMixin
+from admin_ext.analyses import AnalyzeTradesMixin, can_analyze
 from admin_ext.exports import SafeExportMixin
 from admin_ext.filters import ExactTextFilter
 from admin_ext.formatting import fmt_duration, fmt_money, fmt_quantity, fmt_r, plain_decimal
@@ -110,6 +110,23 @@ class TradeFileXLSX(XLSX):
 
     def create_dataset(self, in_stream, **kwargs):
         return UploadedFile(in_stream)
+
+
+def import_next_steps(request: HttpRequest, batch_id: int) -> str:
+    """After an import: links to its batch, its trades and "Analyze these trades" (no dead end)."""
+    batch_url = reverse("admin:post_mortem_importbatch_change", args=[batch_id])
+    trades_url = reverse("admin:post_mortem_trade_changelist") + f"?import_batch__id__exact={batch_id}"
+    text = format_html(
+        'Recorded as <a class="underline" href="{}">import batch #{}</a> · '
+        '<a class="underline" href="{}">show its trades</a>',
+        batch_url,
+        batch_id,
+        trades_url,
+    )
+    if can_analyze(request):
+        analyze_url = reverse("admin:post_mortem_trade_analyze_batch", args=[batch_id])
+        text = format_html('{} · <a class="underline" href="{}">Analyze these trades</a>', text, analyze_url)
+    return text
 
 
 class TradeChangeForm(forms.ModelForm):
@@ -381,8 +398,7 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
         response = super().process_result(result, request)
         summary = getattr(result, "summary", None)
         if summary is not None and summary.batch_id:
-            url = reverse("admin:post_mortem_importbatch_change", args=[summary.batch_id])
-            messages.info(request, format_html('Recorded as <a href="{}">import batch #{}</a>.', url, summary.batch_id))
+            messages.info(request, import_next_steps(request, summary.batch_id))
         return response
 
     def get_import_context_data(self, **kwargs):

@@ -1,0 +1,77 @@
+"""No dead ends: an import leads to its batch, its trades and their analysis; a run to its output."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from admin_ext.runs import run_outputs
+from admin_ext.trades import import_next_steps
+from post_mortem.models import ImportBatch, JobRun, RunKind, TradeAnalysis
+from tests.factories import AnalysisPatternFactory, TradeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _batch_with_trades(n: int) -> ImportBatch:
+    batch = ImportBatch.objects.create(file_name="desk.csv", file_hash="x" * 64, status="COMPLETED", rows=n, created=n)
+    TradeFactory.create_batch(n, import_batch=batch)
+    TradeFactory.create_batch(2)  # trades of no batch are never analyzed with it
+    return batch
+
+
+def test_import_message_links_batch_trades_and_analysis(ops_user):
+    batch = _batch_with_trades(3)
+    request = RequestFactory().get("/")
+    request.user = ops_user
+    message = str(import_next_steps(request, batch.pk))
+    assert reverse("admin:post_mortem_importbatch_change", args=[batch.pk]) in message
+    assert f"?import_batch__id__exact={batch.pk}" in message
+    assert reverse("admin:post_mortem_trade_analyze_batch", args=[batch.pk]) in message
+
+
+def test_analyze_these_trades_runs_over_the_batch_only(ops_client, django_capture_on_commit_callbacks):
+    batch = _batch_with_trades(3)
+    page = ops_client.get(reverse("admin:post_mortem_trade_analyze_batch", args=[batch.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Analyze the 3 trades of import batch" in body
+    assert "use_batches" not in body  # Claude-only option hidden without a key
+    action = page.context["form_action"]
+    form = {"action": "analyze_selected_trades", "select_across": "1", "index": "0", "engine": "rules", "apply": "1"}
+    form["_selected_action"] = page.context["selected"]
+    with django_capture_on_commit_callbacks(execute=True):  # the run is enqueued after commit
+        done = ops_client.post(action, form)
+    assert done.status_code == 302
+    run = JobRun.objects.get(kind=RunKind.ANALYSIS)
+    assert run.total == 3
+    assert TradeAnalysis.objects.filter(trade__import_batch=batch).count() == 3  # sync cluster in tests
+    assert TradeAnalysis.objects.count() == 3
+
+
+def test_auditor_cannot_open_analyze_these_trades(auditor_client):
+    batch = _batch_with_trades(1)
+    assert auditor_client.get(reverse("admin:post_mortem_trade_analyze_batch", args=[batch.pk])).status_code == 403
+
+
+def test_mining_run_links_to_its_patterns(ops_user):
+    run = JobRun.objects.create(kind=RunKind.MINING, status="SUCCEEDED", total=1, done=1)
+    AnalysisPatternFactory.create_batch(2, run=run)
+    AnalysisPatternFactory()  # another run's pattern
+    links = run_outputs(run=run, user=ops_user)
+    assert links == [
+        {
+            "label": "2 pattern(s) mined by this run",
+            "url": reverse("admin:post_mortem_analysispattern_changelist") + f"?run={run.pk}",
+        }
+    ]
+
+
+def test_pattern_list_filtered_by_run(ops_client):
+    run = JobRun.objects.create(kind=RunKind.MINING, status="SUCCEEDED", total=1, done=1)
+    AnalysisPatternFactory(run=run)
+    AnalysisPatternFactory()
+    page = ops_client.get(reverse("admin:post_mortem_analysispattern_changelist") + f"?run={run.pk}")
+    assert page.status_code == 200
+    assert page.context["cl"].result_count == 1
