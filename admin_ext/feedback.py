@@ -154,7 +154,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
         "short_text",
         "type_display",
         "status_badge",
-        "implementation_date",
+        "since_display",
         "expected_display",
         "source",
     ]
@@ -232,6 +232,10 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
     @display(description="Recommendation")
     def short_text(self, obj: Recommendation) -> str:
         return obj.text if len(obj.text) <= 60 else obj.text[:59] + "…"
+
+    @display(description="Since", ordering="implementation_date")
+    def since_display(self, obj: Recommendation) -> str:
+        return obj.implementation_date.isoformat() if obj.implementation_date else "—"
 
     @display(description="Area / type", ordering="type_code")
     def type_display(self, obj: Recommendation) -> str:
@@ -442,7 +446,6 @@ class ImpactAssessmentAdmin(ModelAdmin):
     list_display = [
         "recommendation_link",
         "verdict_badge",
-        "n_display",
         "effect_ci",
         "q_display",
         "roi",
@@ -477,7 +480,7 @@ class ImpactAssessmentAdmin(ModelAdmin):
     def status_badge(self, obj: ImpactAssessment) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
-    @display(description="Effect (R/trade) [95% CI]")
+    @display(description="Effect per trade [95% CI]")
     def effect_ci(self, obj: ImpactAssessment) -> str:
         if obj.effect is None:
             return obj.message or "—"
