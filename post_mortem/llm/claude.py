@@ -271,6 +271,8 @@ def tool_turn(
         message = client.messages.create(**params)
     except anthropic.AnthropicError as exc:
         raise _error_from(exc) from exc
+    except ValueError as exc:  # a 200 whose body is not JSON (a proxy's error page)
+        raise LLMError(f"Reply is not JSON: {exc}") from exc
     try:
         blocks = list(message.content or [])
         usage = _usage_of(message)

@@ -131,25 +131,38 @@ def test_api_errors_leave_a_failed_question(desk, loopback, superuser, status, b
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "reason"),
     [
-        "<html>502 Bad Gateway</html>",
-        {
-            "id": "msg_x",
-            "type": "message",
-            "role": "assistant",
-            "model": "m",
-            "content": [],
-            "stop_reason": "end_turn",
-            "usage": {"input_tokens": 1, "output_tokens": 1},
-        },
+        ("<html>502 Bad Gateway</html>", "Reply is not JSON: Expecting value"),
+        (
+            {
+                "id": "msg_x",
+                "type": "message",
+                "role": "assistant",
+                "model": "m",
+                "content": [],
+                "stop_reason": "end_turn",
+                "usage": {"input_tokens": 1, "output_tokens": 1},
+            },
+            "Reply had neither text nor a tool call (stop_reason=end_turn).",
+        ),
+        ({"unexpected": True}, "Reply is not a Messages API message"),
     ],
 )
-def test_garbage_replies_leave_a_failed_question(desk, loopback, superuser, body):
+def test_garbage_replies_leave_a_failed_question(desk, loopback, superuser, body, reason):
     loopback.default = (200, body, {})
     q = question_ask(user=superuser, text="How did BRAVO do?")
     assert q.status == QuestionStatus.FAILED
-    assert q.reason
+    assert q.reason.startswith(reason)
+    assert q.finished_at is not None
+
+
+def test_time_limit_ends_the_conversation_without_a_call(desk, loopback, superuser, settings):
+    settings.ASK_TIMEOUT_S = 0
+    q = question_ask(user=superuser, text="How did BRAVO do?")
+    assert q.status == QuestionStatus.FAILED
+    assert q.reason == "Could not answer within the 0 s limit (ASK_TIMEOUT_S)."
+    assert _posts(loopback) == []
 
 
 def test_without_a_key_the_question_fails_with_the_offline_hint(desk, monkeypatch, superuser, settings):
