@@ -79,14 +79,22 @@ def replay_stops(
     actual_r: np.ndarray,
     stop_r: float | None,
     target_r: float | None,
+    belongs: np.ndarray | None = None,
 ) -> BarReplay:
-    """Each trade's outcome had it carried a stop at `stop_r` R and/or a target at `target_r` R."""
+    """Each trade's outcome had it carried a stop at `stop_r` R and/or a target at `target_r` R.
+
+    `belongs` marks the trades whose bars are consistent with their fills; callers holding a
+    TradeFrame pass the bar metrics' own verdict (`compute_bar_metrics(...).has_bars`), so the
+    replay and the post-mortems agree on which bars belong to a trade. Without it, `bars_belong`.
+    """
     n = len(trades.symbol)
     pnl = np.asarray(actual_pnl, dtype=float).copy()
     r = np.asarray(actual_r, dtype=float).copy()
     reason = np.full(n, "", dtype=object)
     risk_per_unit = np.abs(trades.entry_price - trades.stop_price)
-    usable = bars_belong(trades, bars) & (risk_per_unit > 0) & (trades.risk_amount > 0)
+    if belongs is None:
+        belongs = bars_belong(trades, bars)
+    usable = np.asarray(belongs, dtype=bool) & (risk_per_unit > 0) & (trades.risk_amount > 0)
     for i in np.flatnonzero(usable):
         series = bars[trades.symbol[i]]
         first = np.searchsorted(series.ts, trades.entry_ts[i], side="right") - 1

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..context import TradeFrame, compute_context, local_hour_and_weekday
-from ..metrics.bars import BarSeries
+from ..metrics.bars import BarSeries, compute_bar_metrics
 from ..mining.segments import AnalysisColumns, segment_mask
 from .bars import BarTrades, replay_stops
 from .replay import ReplayTrades, replay
@@ -71,8 +71,15 @@ def replay_frame(
             fees=np.nan_to_num(frame.fees),
             risk_amount=frame.risk_amount,
         )
+        belongs = compute_bar_metrics(frame, bars or {}, bar_trades.direction).has_bars
         stops = replay_stops(
-            bar_trades, bars or {}, actual_pnl=pnl, actual_r=r, stop_r=scenario.stop_r, target_r=scenario.target_r
+            bar_trades,
+            bars or {},
+            actual_pnl=pnl,
+            actual_r=r,
+            stop_r=scenario.stop_r,
+            target_r=scenario.target_r,
+            belongs=belongs,
         )
         alt_pnl, alt_r = stops.pnl, stops.r
         bar_counts = {

@@ -115,3 +115,29 @@ def test_bars_that_do_not_belong_or_no_stop_keep_the_trade_as_it_was():
     assert out.usable.tolist() == [True, False, False]
     assert out.exit_reason.tolist() == ["stop", "", ""]
     assert out.pnl[1:] == pytest.approx(actual[1:], nan_ok=True)
+
+
+def test_engine_replays_only_trades_whose_bars_the_bar_metrics_accept():
+    from post_mortem.mining.synthetic import DESK_TZ, synthetic_frame
+    from post_mortem.whatif.engine import replay_frame
+    from post_mortem.whatif.rules import parse_rules
+
+    frame, _ = synthetic_frame(2, seed=0, accounts=1)
+    frame.symbol = np.array(["ES", "ES"], dtype=object)
+    frame.side = np.array(["LONG", "LONG"], dtype=object)
+    frame.entry_ts = np.array([T0 + 60, T0 + 60])
+    frame.exit_ts = np.array([T0 + 3 * 300 + 240, T0 + 3 * 300 + 240])
+    frame.entry_price = np.array([100.0, 50.0])  # the second trade's fills are nowhere near these bars
+    frame.exit_price = np.array([102.3, 52.3])
+    frame.stop_price = np.array([99.0, 49.0])
+    frame.quantity = np.array([100.0, 100.0])
+    frame.multiplier = np.ones(2)
+    frame.fees = np.zeros(2)
+    frame.risk_amount = np.array([100.0, 100.0])
+    frame.net_pnl = np.array([230.0, 230.0])
+    frame.r_multiple = np.array([2.3, 2.3])
+    report = replay_frame(
+        frame, parse_rules([{"type": "stop_r", "r": 0.3}]), desk_tz=DESK_TZ, bars={"ES": BARS}, n_boot=50
+    )
+    assert report["bars"] == {"with_bars": 1, "without_bars": 1, "stopped": 1, "target_hit": 0}
+    assert report["what_if"]["net_pnl"] == pytest.approx(-30.0 + 230.0)

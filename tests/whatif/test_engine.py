@@ -40,7 +40,7 @@ def test_nothing_planted_is_significant_at_most_five_percent_of_the_time():
     rng = np.random.default_rng(5)
     base_r = frame.r_multiple.copy()
     significant = 0
-    datasets = 200
+    datasets = 400
     for k in range(datasets):
         r = rng.permutation(base_r)  # outcomes shuffled: no rule can have a real effect
         frame.r_multiple = r
