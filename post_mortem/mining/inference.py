@@ -118,6 +118,18 @@ def fit_within_day(y: np.ndarray, columns: list[np.ndarray], day: np.ndarray, n_
     )
 
 
+def day_effects(y: np.ndarray, columns: list[np.ndarray], day: np.ndarray, n_days: int, beta: np.ndarray) -> np.ndarray:
+    """Each day's mean of y net of the fitted columns (columns without a coefficient count as 0):
+    the observation a day-level comparison uses for that day."""
+    counts = np.bincount(day, minlength=n_days).astype(float)
+    safe = np.where(counts > 0, counts, 1.0)
+    out = np.bincount(day, weights=np.asarray(y, dtype=float), minlength=n_days)
+    for j, rows in enumerate(columns):
+        if j < len(beta) and np.isfinite(beta[j]):
+            out -= beta[j] * np.bincount(day[rows], minlength=n_days)
+    return out / safe
+
+
 def added_column_effect(fit: WithinDayFit, rows: np.ndarray) -> tuple[float, float]:
     """Coefficient and day-clustered SE of one more 0/1 column added to a fitted model, by
     Frisch-Waugh-Lovell: the column is residualised on the day effects and the fitted columns,

@@ -43,6 +43,13 @@ DEFAULT_MIN_TRADES = 30
 DEFAULT_N_BOOT = 2000  # kept for callers; the adjusted effects need no bootstrap
 DEFAULT_GROUP_OVERLAP = 0.8  # Jaccard overlap of two segments' trades above which they are one finding
 MIN_DAYS_PER_GROUP = 5  # a day-level value needs this many days (and the support in trades)
+# Within-day comparisons use days with at least this many trades (desk-wide). Why: for factors
+# defined by the account's earlier outcomes (after a loss, loss streak) the losing trade that
+# triggered them sits in the same day's comparison group, which flatters the segment by about
+# (its loss) / (other trades that day): 0.8R on a two-trade day, at most 0.16R from 6 trades.
+MIN_TRADES_PER_DAY = 6
+# Day-clustered errors need many days: with fewer busy days than this, no within-day comparison.
+MIN_BUSY_DAYS = 20
 # "Most actionable" first: the factor a desk can write a rule about is shown for a group of
 # segments that hold the same trades; post-mortem codes last (they restate the others).
 FACTOR_PRIORITY = (
@@ -393,7 +400,7 @@ def _within_day_tests(
     return tests
 
 
-def _code_tests(factors: list[_Factor], fit: inference.WithinDayFit, n: int) -> list[_Test]:
+def _code_tests(factors: list[_Factor], fit: inference.WithinDayFit, sub: np.ndarray, n: int) -> list[_Test]:
     """Post-mortem codes, one at a time, each added to the factors' model: the code's effect beyond
     the factors it was derived from, within the same days, errors clustered by day.
 
@@ -408,7 +415,7 @@ def _code_tests(factors: list[_Factor], fit: inference.WithinDayFit, n: int) -> 
     for f in factors:
         for label in f.mined:
             seg = f.members(label)
-            est, se = inference.added_column_effect(fit, seg)
+            est, se = inference.added_column_effect(fit, _subset(seg, sub))
             without = f.known.copy()
             without[seg] = False
             tests.append(
@@ -427,9 +434,13 @@ def _code_tests(factors: list[_Factor], fit: inference.WithinDayFit, n: int) -> 
     return tests
 
 
-def _day_tests(
-    factors: list[_Factor], fit: inference.WithinDayFit, day: np.ndarray, n_days: int, n: int
-) -> list[_Test]:
+def _subset(rows: np.ndarray, sub: np.ndarray) -> np.ndarray:
+    """Positions of `rows` among the busy days' trades (rows on other days dropped)."""
+    mapped = sub[rows]
+    return mapped[mapped >= 0]
+
+
+def _day_tests(factors: list[_Factor], day_effect: np.ndarray, day: np.ndarray, n_days: int, n: int) -> list[_Test]:
     tests: list[_Test] = []
     for f in factors:
         labels = f.column.labels
@@ -445,14 +456,14 @@ def _day_tests(
         candidates = [k for k in usable if k not in f.column.mined or not restricted]
         if not candidates:
             continue
-        means = np.array([fit.day_effect[day_label == k].mean() for k in candidates])
+        means = np.array([day_effect[day_label == k].mean() for k in candidates])
         typical = [candidates[j] for j in inference.typical_levels(means, days_per[candidates].astype(float))]
         for label in f.mined:
             ref = _reference_for(label, typical, days_per)
             if not ref or label not in usable:
                 continue
             ref_days = np.isin(day_label, ref)
-            cmp = inference.compare_day_groups(fit.day_effect, day_label == label, ref_days)
+            cmp = inference.compare_day_groups(day_effect, day_label == label, ref_days)
             tests.append(
                 _Test(
                     f,
@@ -535,9 +546,25 @@ def mine(
     cols, index, bases = _design(trade_level, n)
     tests: list[_Test] = []
     if n:
-        fit = inference.fit_within_day(y, cols, day, n_days)
-        tests = _within_day_tests(trade_level, fit, index, bases, n) + _day_tests(day_level, fit, day, n_days, n)
-        tests += _code_tests(codes, fit, n)
+        # Within-day comparisons only on busy days (see MIN_TRADES_PER_DAY); every day still counts
+        # as a unit for the day-level factors.
+        per_day = np.bincount(day, minlength=n_days)
+        busy = np.flatnonzero(per_day[day] >= MIN_TRADES_PER_DAY)
+        sub = np.full(n, -1, dtype=np.int64)
+        sub[busy] = np.arange(len(busy))
+        busy_day, n_busy_days = inference.day_codes(day[busy]) if len(busy) else (np.zeros(0, np.int64), 0)
+        fit = inference.fit_within_day(y[busy], [_subset(c, sub) for c in cols], busy_day, n_busy_days)
+        day_effect = inference.day_effects(y, cols, day, n_days, fit.beta)
+        if n_busy_days >= MIN_BUSY_DAYS:
+            tests = _within_day_tests(trade_level, fit, index, bases, n)
+            tests += _code_tests(codes, fit, sub, n)
+        else:
+            for f in trade_level + codes:
+                skipped[f.column.factor] = (
+                    f"{n_busy_days} market days with {MIN_TRADES_PER_DAY}+ trades (need {MIN_BUSY_DAYS}): "
+                    "too few to compare within days"
+                )
+        tests += _day_tests(day_level, day_effect, day, n_days, n)
     for f in factors:
         if f.mined and not any(t.factor is f for t in tests):
             skipped.setdefault(f.column.factor, "no value could be compared with a typical value")

@@ -21,9 +21,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 PLANTED = {
     ("after_loss", "true"): -0.89,
     ("setup", "fade"): -0.45,
-    ("setup", "pullback"): 0.38,
-    ("hour", "09"): -0.68,
-    ("position_size", "1.5x+"): -0.34,
+    ("setup", "pullback"): 0.40,
+    ("hour", "09"): -0.67,
+    ("position_size", "1.5x+"): -0.35,
 }
 
 

@@ -168,3 +168,15 @@ def test_added_column_equals_refitting_with_it():
     assert se == pytest.approx(np.sqrt(full.cov[2, 2]), rel=1e-6)
     # a column the model already holds has nothing left to estimate
     assert np.isnan(inference.added_column_effect(fit, a)[0])
+
+
+def test_quiet_desk_gets_no_within_day_verdicts_instead_of_biased_ones():
+    """One account, about one trade a day: a "day" holds the losing trade that triggered an
+    after-loss or streak segment, so within-day comparisons would flatter those segments by most
+    of a loss. The miner says why it does not compare within days, and reports no mirror pair."""
+    frame, context = synthetic_frame(800, seed=2, accounts=1, trades_per_account_day=1, effects=DEMO_EFFECTS)
+    result = mine(frame, context)
+    assert result.significant == []
+    assert "too few to compare within days" in result.skipped_factors["loss_streak"]
+    assert "too few to compare within days" in result.skipped_factors["setup"]
+    assert all(s.comparison == "days" for s in result.segments)  # what is left uses days as the unit
