@@ -134,7 +134,7 @@ def test_build_plan_command_json_and_empty_case(db):
 
 
 def test_no_significant_patterns_gives_a_clear_error(db):
-    store_synthetic_trades(400, seed=33)  # no effects
+    store_synthetic_trades(1500, seed=33)  # no effects; 30+ market days, so segments are compared
     patterns_mine(n_boot=50)
     if AnalysisPattern.objects.filter(significant=True).exists():
         pytest.skip("noise produced a discovery for this seed")
