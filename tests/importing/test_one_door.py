@@ -155,3 +155,10 @@ def test_broker_parser_uses_the_multipliers_it_is_given_without_a_database():
     table = {"MNQ": Decimal("2"), "MES": Decimal("5"), "NQ": Decimal("20")}
     parsed = parse_with_context(text, file_format="topstepx", options={"account": "T"}, multipliers=table)
     assert [row["multiplier"] for _line, row in parsed.rows] == ["2", "5", "20"]
+
+
+@pytest.mark.django_db
+def test_a_blank_upload_on_the_admin_import_is_a_failed_batch_too(superuser_client):
+    response = admin_upload(superuser_client, b"\n\n  \n")
+    assert response.status_code == 200 and "the file is empty" in response.content.decode()
+    assert ImportBatch.objects.get().status == BatchStatus.FAILED
