@@ -237,7 +237,9 @@ class CanonicalValidator:
     def __init__(self, *, tz_name: str = "UTC", columns: Sequence[str] | None = None, now: datetime | None = None):
         self.tz = resolve_timezone(tz_name)
         self.columns = list(columns) if columns is not None else None
-        self.seen: dict[tuple[str, str], int] = {}
+        # account + US + external_id -> first line: one string per trade (not a tuple holding the
+        # row's own strings), so a 400k-row file keeps ~50 MB of keys instead of ~100 MB.
+        self.seen: dict[str, int] = {}
         self.data_rows = 0
         self.latest = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
         self.header_checked = False
@@ -264,7 +266,8 @@ class CanonicalValidator:
             trade = _validate_row(line, row, tz, errors, latest)
             if trade is None:
                 continue
-            first = seen.get(trade.key)
+            key = f"{trade.account}\x1f{trade.external_id}"
+            first = seen.get(key)
             if first is not None:
                 errors.append(
                     RowError(
@@ -275,7 +278,7 @@ class CanonicalValidator:
                     )
                 )
                 continue
-            seen[trade.key] = line
+            seen[key] = line
             valid.append(trade)
         return valid, errors
 

@@ -42,7 +42,7 @@ from .runs import enqueue_after_commit, run_create, run_fail, run_finish, run_ma
 
 MAX_STORED_ERRORS = 1000
 MAX_RAW_ROWS = 200
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 2000
 ROLLBACK_CHUNK = 2000
 
 
