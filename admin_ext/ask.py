@@ -209,7 +209,8 @@ class QuestionAdmin(ModelAdmin):
 
     @display(description="Answer (numbers linked)")
     def answer_view(self, obj: Question):
-        return linked_answer(obj, Linker())
+        stored = {k: v for c in obj.tool_calls for k, v in (c.get("links") or {}).items()}
+        return linked_answer(obj, Linker(stored=stored))
 
     # --- the Ask page -------------------------------------------------------------------------
 
@@ -254,12 +255,13 @@ class QuestionAdmin(ModelAdmin):
         if request.GET.get("run"):
             payload, errors = offline_payload(tool, request.GET)
             if payload is not None:
+                box = ToolBox()
                 try:
-                    result = ToolBox().run(tool, payload)
+                    result = box.run(tool, payload)
                 except ToolInputError as exc:
                     errors = [str(exc)]
                 else:
-                    offline["card"] = result_card(tool, payload, result, Linker())
+                    offline["card"] = result_card(tool, payload, result, Linker(box=box))
             offline["errors"] = errors
         data = request.GET if request.GET.get("run") else None
         context = self._context(
@@ -284,9 +286,10 @@ class QuestionAdmin(ModelAdmin):
     def ask_detail_view(self, request: HttpRequest, question_id: int) -> HttpResponse:
         question = get_object_or_404(Question.objects.select_related("user", "parent"), pk=question_id)
         self._check_can_read(request, question)
-        linker = Linker()
+        chain = question_thread(question)
+        linker = Linker(stored={k: v for q in chain for c in q.tool_calls for k, v in (c.get("links") or {}).items()})
         thread = []
-        for q in question_thread(question):
+        for q in chain:
             thread.append(
                 {
                     "q": q,

@@ -16,15 +16,13 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from post_mortem.ask import tracing
+from post_mortem.ask import links, tracing
 from post_mortem.ask.tools import Selection, ToolBox
 from post_mortem.mining.segments import NO_SETUP
 from post_mortem.models import Question
 from post_mortem.selectors.ask import question_thread
 from post_mortem.selectors.patterns import desk_day_start
 
-MAX_IDS_IN_URL = 400
-DIRECT_FACTORS = {"account": "account", "symbol": "symbol", "setup": "setup", "side": "side"}
 ROW_LINKS = {
     "pattern": "analysispattern",
     "recommendation": "recommendation",
@@ -34,51 +32,35 @@ ROW_LINKS = {
 
 
 class Linker:
-    """Builds links for one page; the desk's columns are read only if a link needs trade ids."""
+    """Builds links for one page. Id lists come from those stored with the tool calls, else from
+    `box` (the page's own ToolBox, when it already read the desk), else the desk is read once."""
 
-    def __init__(self) -> None:
-        self._box: ToolBox | None = None
+    def __init__(self, *, box: ToolBox | None = None, stored: dict[str, list[int] | None] | None = None) -> None:
+        self._box = box
+        self._stored = stored or {}
 
-    def _ids(self, selection: Selection, minus: Selection | None) -> list[int] | None:
+    def _ids(self, parsed: Selection, sel: dict[str, Any], minus: dict[str, Any] | None) -> list[int] | None:
+        key = links.key_of(sel, minus)
+        if key in self._stored:
+            return self._stored[key]
         if self._box is None:
             self._box = ToolBox()
-        mask = self._box.mask(selection)
-        if minus is not None:
-            mask &= ~self._box.mask(minus)
-        if mask.sum() > MAX_IDS_IN_URL:
-            return None
-        return sorted(int(i) for i in self._box.data.frame.id[mask])
+        return links.selection_ids(self._box, parsed, minus)
 
     def selection_url(
         self, selection: dict[str, Any], group: dict[str, Any] | None = None, minus: dict[str, Any] | None = None
     ) -> tuple[str, bool]:
         """(changelist URL, complete?) for a selection as echoed in a tool result, narrowed to a group,
         less the trades of `minus` (a comparison counts shared trades in A only)."""
-        sel = dict(selection)
-        if group:
-            factor, value = group.get("factor"), group.get("value")
-            key = {"account": "accounts", "symbol": "symbols", "setup": "setups", "side": "sides"}.get(factor)
-            if key and value is not None:
-                sel[key] = [value]
-            else:
-                sel["segments"] = [*sel.get("segments", []), {"factor": factor, "value": value}]
+        sel = links.narrowed(selection, group)
         parsed = Selection.model_validate(sel)
         params: dict[str, str] = {}
-        needs_ids = bool(
-            parsed.exclude_accounts
-            or parsed.exclude_symbols
-            or parsed.exclude_setups
-            or parsed.tags
-            or parsed.segments
-            or parsed.time_from
-            or parsed.time_to
-            or minus
-        )
+        needs_ids = links.needs_ids(parsed, minus)
         for field, column in (("accounts", "account"), ("symbols", "symbol"), ("setups", "setup"), ("sides", "side")):
             values = getattr(parsed, field)
             if NO_SETUP in values:
-                needs_ids = True
-            elif len(values) == 1:
+                continue
+            if len(values) == 1:
                 params[f"{column}__exact"] = values[0]
             elif values:
                 params[f"{column}__in"] = ",".join(values)
@@ -88,7 +70,7 @@ class Linker:
             params["entry_time__lt"] = desk_day_start(parsed.until + dt.timedelta(days=1)).isoformat()
         complete = True
         if needs_ids:
-            ids = self._ids(parsed, Selection.model_validate(minus) if minus else None)
+            ids = self._ids(parsed, sel, minus)
             if ids is None:
                 complete = False
             else:

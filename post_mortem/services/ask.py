@@ -21,7 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from ..ask import tracing
+from ..ask import links, tracing
 from ..ask.tools import ToolBox, ToolInputError, tool_specs
 from ..llm import claude as llm
 from ..models import Question, QuestionStatus
@@ -119,7 +119,10 @@ class _Conversation:
                     result, is_error = self.box.run(use["name"], use["input"]), False
                 except ToolInputError as exc:
                     result, is_error = {"error": str(exc)}, True
-                self.calls.append({"name": use["name"], "input": use["input"], "result": result})
+                call = {"name": use["name"], "input": use["input"], "result": result}
+                if not is_error:
+                    call["links"] = links.precompute(self.box, result)  # for the page, never sent to the model
+                self.calls.append(call)
             blocks.append(
                 {
                     "type": "tool_result",
@@ -147,7 +150,8 @@ def _history(thread: list[Question]) -> tuple[list[dict[str, Any]], list[tracing
         messages.append({"role": "user", "content": earlier.text})
         answer = earlier.answer or f"(no answer: {earlier.reason or earlier.status})"
         if earlier.tool_calls:
-            answer += "\n\nTool results I used (JSON): " + json.dumps(earlier.tool_calls, ensure_ascii=False)[:20000]
+            shown = [{"name": c["name"], "input": c["input"], "result": c["result"]} for c in earlier.tool_calls]
+            answer += "\n\nTool results I used (JSON): " + json.dumps(shown, ensure_ascii=False)[:20000]
         messages.append({"role": "assistant", "content": answer})
         sources.extend(tracing.sources_of(earlier.tool_calls, question_id=earlier.pk))
     return messages, sources

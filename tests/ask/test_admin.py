@@ -7,7 +7,9 @@ from decimal import Decimal
 from html import unescape
 
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from admin_ext.ask_display import ci, money, pct, r_value
@@ -154,3 +156,23 @@ def test_offline_what_if_and_lists(ops_client, desk):
     assert "rules: not valid JSON" in bad
     for tool in ("list_patterns", "list_recommendations", "list_plans"):
         assert ops_client.get(ASK, {"tool": tool, "run": "1"}).status_code == 200
+
+
+def test_question_page_uses_the_ids_stored_with_the_tool_call(
+    ops_client, ops_user, desk, loopback, django_assert_max_num_queries
+):
+    sel = {"selection": {"accounts": ["BRAVO"], "segments": [{"factor": "weekday", "value": "Monday"}]}}
+    expected = ToolBox().run("trade_stats", sel)
+    loopback.reply(200, tool_use(("trade_stats", sel)))
+    loopback.reply(200, text(f"On Mondays BRAVO made {expected['n']} trades."))
+    q = question_ask(user=ops_user, text="Mondays?")
+    stored = q.tool_calls[0]["links"]
+    assert len(stored) == 1 and len(next(iter(stored.values()))) == expected["n"]
+    url = reverse("admin:post_mortem_question_ask_detail", args=[q.pk])
+    with CaptureQueriesContext(connection) as queries:
+        html = ops_client.get(url).content.decode()
+    assert not [x["sql"] for x in queries if "holding_minutes" in x["sql"]]  # the desk's columns were not read
+    link = unescape(
+        re.search(r'<a href="([^"]+)" class="ask-number" title="From tool call 1">' + str(expected["n"]), html).group(1)
+    )
+    assert "id__in" in link and _changelist_count(ops_client, link) == expected["n"]
