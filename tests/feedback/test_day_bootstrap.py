@@ -31,7 +31,7 @@ def test_day_bootstrap_covers_the_truth_where_a_trade_bootstrap_does_not():
         day_cover += low < 0 < high
         t_low, t_high = bootstrap_mean_diff_ci(after, before, n_boot=400, seed=i)
         trade_cover += t_low < 0 < t_high
-    assert day_cover / sims >= 0.88
+    assert day_cover / sims >= 0.88  # measured 0.947
     assert trade_cover / sims <= 0.8  # measured 0.71: one "significant" change in four is the market
 
 
