@@ -25,7 +25,8 @@ from .base import (
     when,
 )
 from .executions import _fill, _qty, side_of
-from .parsing import Record, norm_header
+from .parsing import Record, find_header, norm_header
+from .row_rules import prepare_records, table_rows
 
 # canonical field -> meaning, for the mapping form and for messages
 ROUND_TRIP_FIELDS = {
@@ -103,9 +104,9 @@ def build_layout(spec: LayoutSpec) -> type:
 
     def read_trip(self, record: Record, options: BrokerOptions) -> Trip:
         side_word = get(record, "side").strip().upper()
-        if side_word in {"LONG", "L", "BUY", "B", "BOT"}:
+        if side_word in {"LONG", "L", "BUY", "B", "BOT", "BOUGHT", "BUY TO OPEN"}:
             side = "LONG"
-        elif side_word in {"SHORT", "SH", "SELL", "S", "SLD", "SS"}:
+        elif side_word in {"SHORT", "SH", "SELL", "S", "SLD", "SS", "SOLD", "SELL SHORT", "SELL TO OPEN"}:
             side = "SHORT"
         else:
             raise RowProblem(col["side"], f"{side_word!r} is not a side (expected Long or Short)")
@@ -151,14 +152,38 @@ def build_layout(spec: LayoutSpec) -> type:
             options = dataclasses.replace(options, date_order="DMY")
         return base.parse(self, text_, options)
 
+    rules = spec.options
+    reads_own_table = bool(rules.get("delimiter") not in (None, "", ",") or rules.get("section"))
+
+    def locate(cls, text_: str):
+        return find_header(table_rows(text_, rules), cls.signature, cls.aliases)
+
+    def matches(cls, text_: str) -> bool:
+        head = []
+        for item in table_rows(text_, rules):
+            head.append(item)
+            if len(head) >= 80:
+                break
+        return find_header(head, cls.signature, cls.aliases) is not None
+
+    def parse_records(self, rows: list[Record], options: BrokerOptions, result):
+        # Row rules (see row_rules): rows that are not trades are left out with a reason.
+        kept, left_out = prepare_records(rows, col, rules)
+        result.warnings.extend(left_out)
+        return base.parse_records(self, kept, options, result)
+
     attrs = {
         "parse": parse,
+        "parse_records": parse_records,
         "name": spec.name,
         "label": f"saved layout {spec.name}",
         "signature": tuple(spec.signature),
         "has_account": bool(col.get("account")),
         "__doc__": f"Saved column mapping {spec.name!r} ({spec.kind}).",
     }
+    if reads_own_table:
+        attrs["locate"] = classmethod(locate)
+        attrs["matches"] = classmethod(matches)
     if base is RoundTripLayout:
         attrs["read_trip"] = read_trip
     else:

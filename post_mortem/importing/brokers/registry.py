@@ -121,4 +121,8 @@ def unknown_layout_message(text: str, *, extra: Sequence[LayoutSpec] = ()) -> st
         "If the broker renamed a column, fix the header; for a new broker, save a column mapping under "
         "Import layouts in the admin, then import again."
     )
+    lines.append(
+        "To have a layout proposed from the file itself (offline), run `python manage.py propose_layout FILE` "
+        "and confirm it with --save NAME."
+    )
     return "\n".join(lines)

@@ -1,0 +1,483 @@
+"""Propose a saved layout for a file no layout reads, from its header and its values (offline).
+
+Why heuristics and not a model: the common shapes of trading exports (fills, closed round trips,
+orders with a status, cash histories) differ in a handful of ways that names and values give
+away: the column names (in several conventions and languages), the delimiter and decimal mark,
+the date order, a section of a multi-table statement, and the rows that are not trades. The
+result is a LayoutSpec like one a person saves by hand, so the trial parse and every later
+import read the file through the same saved-layout code.
+
+Pure: text in, a typed proposal out; no database, no network.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .custom import REQUIRED, LayoutSpec
+from .parsing import BOM, ParseError, norm_header, parse_datetime, parse_decimal, parse_time
+from .row_rules import JOIN, clean_number, is_side_word
+
+SCAN_ROWS = 60
+SAMPLE_ROWS = 200
+
+
+class ProposalFailed(ValueError):
+    """The file cannot be read as a trade table; the message says why and what to do."""
+
+
+@dataclass(slots=True)
+class ColumnChoice:
+    field: str
+    column: str
+    how: str  # "name" or "values"
+
+
+@dataclass(slots=True)
+class LayoutProposal:
+    """A layout to confirm: the spec to save, how each field was placed, and how sure we are."""
+
+    spec: LayoutSpec
+    kind: str  # fills | round_trips | orders | transactions
+    choices: list[ColumnChoice]
+    confidence: float
+    header_line: int
+    header: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        return dict(self.spec.mapping)
+
+
+def _words(cell: str) -> str:
+    """Header text compared without case, accents or punctuation: ``Símbolo`` -> ``simbolo``."""
+    decomposed = unicodedata.normalize("NFKD", cell.replace(BOM, ""))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    plain = plain.replace("&", " ").replace("#", " no ")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+# field -> header names (after _words), best first. Several conventions and languages.
+NAMES: dict[str, tuple[str, ...]] = {
+    "symbol": (
+        "symbol", "ticker", "instrument", "contract", "symbole", "simbolo", "security", "instrument name",
+        "contrat", "titre", "valeur", "wertpapier", "stock", "market", "asset", "product", "underlying symbol",
+        "sym", "symb", "code", "instrumento", "contrato",
+    ),
+    "side": (
+        "side", "action", "b s", "buy sell", "bs", "direction", "order side", "sens", "lado", "operation",
+        "operacion", "transaction type", "trans code", "type", "long short", "position", "tipo", "richtung",
+    ),
+    "quantity": (
+        "qty", "quantity", "shares", "volume", "lots", "size", "contracts", "filled qty", "fill qty", "qty filled",
+        "filled quantity", "executed qty", "exec qty", "quantite", "cantidad", "menge", "anzahl", "nombre",
+        "units", "lot", "quantity filled", "filled",
+    ),
+    "price": (
+        "price", "avg price", "average price", "fill price", "exec price", "execution price", "avg fill price",
+        "filled price", "trade price", "prix", "prix moyen", "prix d execution", "precio", "kurs", "t price",
+        "deal price", "cours",
+    ),
+    "time": (
+        "time", "date", "datetime", "date time", "fill time", "exec time", "execution time", "trade date",
+        "timestamp", "filled time", "trade time", "transaction date", "activity date", "date heure", "heure",
+        "fecha", "datum", "date et heure", "fecha hora", "zeit", "order time", "created",
+    ),
+    "fees": (
+        "commission", "commissions", "fees", "fee", "comm", "fees comm", "comm fee", "comm fees", "commission fee",
+        "commission fees", "commissions fees", "total fees", "frais", "comision", "comisiones", "gebuhren",
+        "courtage", "brokerage",
+    ),
+    "pnl": (
+        "p l", "pnl", "profit", "realized p l", "realized pnl", "realized", "net p l", "profit loss", "gain loss",
+        "net profit", "pl", "gain", "resultat", "ganancia", "gewinn", "realized profit", "p l net", "net pnl",
+    ),
+    "account": ("account", "account id", "acct", "account number", "compte", "cuenta", "konto", "account name"),
+    "exec_id": (
+        "exec id", "execution id", "fill id", "trade id", "deal", "deal id", "ticket", "trade no", "transaction id",
+        "id",
+    ),
+    "external_id": ("trade id", "position id", "ticket", "trade no", "id", "deal id", "trade number"),
+    "entry_time": (
+        "entry time", "open time", "opened", "open date", "entry date", "time in", "opening time", "entered",
+        "date ouverture", "heure d entree", "entry datetime", "buy time", "fecha apertura",
+    ),
+    "exit_time": (
+        "exit time", "close time", "closed", "close date", "exit date", "time out", "closing time", "exited",
+        "date fermeture", "heure de sortie", "exit datetime", "sell time", "fecha cierre",
+    ),
+    "entry_price": (
+        "entry price", "open price", "avg entry price", "entry", "price in", "open", "opening price",
+        "prix d entree", "prix ouverture", "precio apertura", "avg open price",
+    ),
+    "exit_price": (
+        "exit price", "close price", "avg exit price", "exit", "price out", "close", "closing price",
+        "prix de sortie", "prix fermeture", "precio cierre", "avg close price",
+    ),
+}  # fmt: skip
+STATUS_NAMES = ("status", "order status", "state", "statut", "estado", "fill status", "etat")
+FILLED_WORDS = {"FILLED", "FILL", "EXECUTED", "COMPLETE", "COMPLETED", "DONE", "REMPLI", "EXECUTE", "EJECUTADA"}
+FILLED_QTY_NAMES = ("filled qty", "qty filled", "filled quantity", "quantity filled", "filled", "fill qty", "exec qty")
+EXECUTION_KEYS = ("account", "exec_id", "symbol", "side", "quantity", "time", "price", "fees")
+ROUND_TRIP_KEYS = (
+    "account", "external_id", "symbol", "side", "quantity", "entry_time", "exit_time", "entry_price",
+    "exit_price", "fees", "pnl",
+)  # fmt: skip
+LABELS = {"fills": "fills", "round_trips": "round trips", "orders": "orders", "transactions": "transactions"}
+
+
+# -- reading the table ---------------------------------------------------------------------
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first rows most consistently: ``,``, ``;``, tab or ``|``."""
+    lines = [ln for ln in text.lstrip(BOM).splitlines()[:SCAN_ROWS] if ln.strip()]
+    best, best_score = ",", 0.0
+    for delimiter in (",", ";", "\t", "|"):
+        widths = [len(row) for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)]
+        wide = [w for w in widths if w >= 3]
+        if not wide:
+            continue
+        common, count = Counter(wide).most_common(1)[0]
+        score = count * common
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _rows(text: str, delimiter: str, limit: int) -> list[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text.lstrip(BOM), newline=""), delimiter=delimiter)
+    out, start = [], 1
+    try:
+        for cells in reader:
+            out.append((start, cells))
+            start = reader.line_num + 1
+            if len(out) >= limit:
+                break
+    except csv.Error as exc:
+        raise ProposalFailed(f"line {start} cannot be read as a table ({exc}); save the file as CSV") from None
+    return out
+
+
+# -- recognising values --------------------------------------------------------------------
+
+
+def _is_datetime(value: str) -> bool:
+    for order in ("MDY", "DMY"):
+        try:
+            parse_datetime(value, date_order=order)
+            return True
+        except ParseError:
+            continue
+    return False
+
+
+def _has_clock(value: str) -> bool:
+    return bool(re.search(r"\d:\d\d", value)) or bool(re.match(r"^\d{8}[;, ]+\d{6}$", value))
+
+
+def _is_time_only(value: str) -> bool:
+    try:
+        parse_time(value)
+        return True
+    except ParseError:
+        return False
+
+
+def _is_number(value: str, decimal: str = ".") -> bool:
+    try:
+        parse_decimal(clean_number(value, decimal))
+        return True
+    except ParseError:
+        return False
+
+
+def _share(values: list[str], test) -> float:
+    filled = [v for v in values if v.strip()]
+    return sum(1 for v in filled if test(v.strip())) / len(filled) if filled else 0.0
+
+
+def _decimal_mark(columns: dict[str, list[str]]) -> str:
+    """``,`` when numbers are written ``1234,50`` / ``1.234,50``: a comma followed by 1-2 or 3+ digits only."""
+    comma = dot = 0
+    for values in columns.values():
+        for v in values[:50]:
+            v = v.strip().lstrip("@$€£ ").replace(" ", "")
+            if re.fullmatch(r"-?\(?\d{1,3}(\.\d{3})*,\d+\)?", v) and not re.fullmatch(r"-?\d{1,3},\d{3}", v):
+                comma += 1
+            elif re.fullmatch(r"-?\(?\d{1,3}(,\d{3})*\.\d+\)?|-?\d+\.\d+", v):
+                dot += 1
+    return "," if comma > dot else "."
+
+
+def _date_order(values: list[str], default: str) -> str:
+    """DMY when a slash/dot date's first part exceeds 12, MDY when its second does; else ``default``."""
+    for v in values:
+        m = re.match(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})", v.strip())
+        if m:
+            first, second = int(m.group(1)), int(m.group(2))
+            if first > 12:
+                return "DMY"
+            if second > 12:
+                return "MDY"
+    return default
+
+
+# -- the header and the section ------------------------------------------------------------
+
+
+def _name_score(name: str, field_name: str) -> int:
+    words = _words(name)
+    names = NAMES[field_name]
+    if words in names:
+        return 100 - names.index(words)  # earlier synonyms are the more usual meaning
+    return 0
+
+
+def _header_score(cells: list[str]) -> int:
+    names = [c for c in cells if c.strip()]
+    if len(names) < 3 or any(_is_number(c) or _is_datetime(c) for c in names):
+        return 0
+    recognised = {f for f in NAMES for c in names if _name_score(c, f)}
+    return len(recognised)
+
+
+def _find_section(rows: list[tuple[int, list[str]]]) -> tuple[str, int, list[str]] | None:
+    """In a statement of ``Name,Header,...`` / ``Name,Data,...`` tables: the table that holds trades."""
+    best = None
+    for line, cells in rows:
+        if len(cells) >= 4 and norm_header(cells[1]) == "header" and cells[0].strip():
+            score = _header_score(cells[2:])
+            bonus = 1 if _words(cells[0]) in {"trades", "transactions", "executions", "fills"} else 0
+            if score and (best is None or score + bonus > best[0]):
+                best = (score + bonus, cells[0].strip(), line, cells)
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def _find_header(rows: list[tuple[int, list[str]]]) -> tuple[int, list[str]] | None:
+    """The row naming the most trade fields (title rows and blank first cells are skipped)."""
+    best: tuple[int, int, list[str]] | None = None
+    for line, cells in rows:
+        score = _header_score(cells)
+        if score >= 3 and (best is None or score > best[0]):
+            best = (score, line, cells)
+    return None if best is None else (best[1], best[2])
+
+
+# -- mapping columns to fields -------------------------------------------------------------
+
+
+def _column_values(header: list[str], data: list[list[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for index, name in enumerate(header):
+        if name.strip() and name.strip() not in out:
+            out[name.strip()] = [row[index] if index < len(row) else "" for row in data]
+    return out
+
+
+def _fits(field_name: str, values: list[str], decimal: str) -> bool:
+    """Do a column's values look like the field? (a name alone can mislead: ``Type`` may be Limit/Market)."""
+    filled = [v for v in values if v.strip()]
+    if not filled:
+        return field_name in {"fees", "account", "exec_id", "external_id", "pnl"}
+    if field_name in {"quantity", "price", "entry_price", "exit_price", "fees", "pnl"}:
+        return _share(values, lambda v: _is_number(v, decimal)) >= 0.6
+    if field_name in {"time", "entry_time", "exit_time"}:
+        return _share(values, lambda v: _is_datetime(v) or _is_time_only(v)) >= 0.6
+    if field_name == "side":
+        return _share(values, is_side_word) >= 0.3
+    if field_name == "symbol":
+        return _share(values, lambda v: not _is_number(v, decimal) and not _is_datetime(v)) >= 0.6
+    return True
+
+
+def _map_columns(
+    columns: dict[str, list[str]], keys: tuple[str, ...], decimal: str
+) -> tuple[dict[str, str], list[ColumnChoice]]:
+    candidates = []
+    for column in columns:
+        for key in keys:
+            score = _name_score(column, key)
+            if score and _fits(key, columns[column], decimal):
+                candidates.append((score, key, column))
+    candidates.sort(key=lambda c: -c[0])
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    choices = []
+    for _score, key, column in candidates:
+        if key in mapping or column in used:
+            continue
+        mapping[key] = column
+        used.add(column)
+        choices.append(ColumnChoice(key, column, "name"))
+    # Required fields the names did not place: the values decide (first unused column that fits).
+    for key in keys:
+        if key in mapping or key not in {"symbol", "side", "quantity", "price", "time"}:
+            continue
+        for column, values in columns.items():
+            if column in used or not [v for v in values if v.strip()]:
+                continue
+            if key == "side" and _share(values, is_side_word) < 0.8:
+                continue
+            if key == "time" and _share(values, _has_clock) < 0.8:
+                continue
+            if _fits(key, values, decimal) and key != "symbol":
+                mapping[key] = column
+                used.add(column)
+                choices.append(ColumnChoice(key, column, "values"))
+                break
+    return mapping, choices
+
+
+def _split_date_time(mapping: dict[str, str], columns: dict[str, list[str]], choices: list[ColumnChoice]) -> None:
+    """A date-only column next to a time-only column: the field reads both (``Date + Time``)."""
+    for key in ("time", "entry_time", "exit_time"):
+        column = mapping.get(key)
+        if not column or _share(columns[column], _has_clock) >= 0.5:
+            continue
+        for other, values in columns.items():
+            if other != column and other not in mapping.values() and _share(values, _is_time_only) >= 0.8:
+                mapping[key] = f"{column}{JOIN}{other}"
+                choices[:] = [c for c in choices if c.field != key] + [ColumnChoice(key, mapping[key], "name")]
+                break
+
+
+# -- the proposal --------------------------------------------------------------------------
+
+
+def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
+    """A saved-layout proposal for ``text`` (a CSV export); ProposalFailed says why none can be made."""
+    if not text.strip():
+        raise ProposalFailed("the file is empty")
+    delimiter = sniff_delimiter(text)
+    rows = _rows(text, delimiter, SCAN_ROWS + SAMPLE_ROWS)
+    options: dict[str, object] = {}
+    notes: list[str] = []
+    if delimiter != ",":
+        options["delimiter"] = delimiter
+        notes.append(f"cells are separated by {delimiter!r}")
+    keep: list[dict[str, object]] = []
+    section = _find_section(rows[: SCAN_ROWS * 4])
+    if section is not None:
+        title, header_line, header_cells = section
+        options["section"] = title
+        data = [c for _l, c in rows if c and norm_header(c[0]) == norm_header(title) and _l > header_line]
+        data = [c for c in data if norm_header(c[1]) != "header"]
+        discriminator = header_cells[1].strip()
+        data_word = Counter(c[1].strip() for c in data).most_common(1)
+        if data_word:
+            keep.append({"column": discriminator, "values": [data_word[0][0].upper()]})
+        notes.append(f"the trades are in the {title!r} table of a statement with several tables")
+    else:
+        found = _find_header(rows[:SCAN_ROWS])
+        if found is None:
+            raise ProposalFailed(
+                "no header row found: none of the first 60 rows names at least three trade columns (symbol, "
+                "side, quantity, price, date/time). Save the export with its column headers, or map the columns "
+                "by hand under Import layouts in the admin."
+            )
+        header_line, header_cells = found
+        width = len(header_cells)
+        data = [c for _l, c in rows if _l > header_line and any(x.strip() for x in c) and len(c) >= width - 1]
+        if header_line > 1:
+            notes.append(f"the header is on line {header_line} (rows above it are titles)")
+    header = [c.strip() for c in header_cells]
+    data = [c for c in data if [x.strip() for x in c] != header][:SAMPLE_ROWS]
+    columns = _column_values(header, data)
+    decimal = _decimal_mark(columns)
+    if decimal == ",":
+        options["decimal"] = ","
+        notes.append("numbers use a decimal comma")
+
+    round_trip_map, rt_choices = _map_columns(columns, ROUND_TRIP_KEYS, decimal)
+    is_round_trip = all(k in round_trip_map for k in ("entry_price", "exit_price")) and any(
+        k in round_trip_map for k in ("entry_time", "exit_time")
+    )
+    if is_round_trip:
+        mapping, choices, spec_kind, kind = round_trip_map, rt_choices, "round_trips", "round_trips"
+    else:
+        mapping, choices = _map_columns(columns, EXECUTION_KEYS, decimal)
+        spec_kind, kind = "executions", "fills"
+    _split_date_time(mapping, columns, choices)
+    if "exit_time" not in mapping and "entry_time" in mapping and is_round_trip:
+        mapping["exit_time"] = mapping["entry_time"]
+
+    # What kind of rows the file mixes with trades.
+    status = next((c for c in columns if _words(c) in STATUS_NAMES and c not in mapping.values()), None)
+    if status:
+        seen = {v.strip().upper() for v in columns[status] if v.strip()}
+        filled = sorted(seen & FILLED_WORDS) or sorted(v for v in seen if v.startswith("FILL"))
+        if filled:
+            keep.append({"column": status, "values": filled})
+            kind = "orders"
+            notes.append(f"only rows with {status} {', '.join(filled)} are trades")
+    side_column = mapping.get("side")
+    if side_column and kind != "orders":
+        values = [v.strip() for v in columns[side_column] if v.strip()]
+        others = sorted({v for v in values if not is_side_word(v)})
+        if others:
+            keep.append({"column": side_column, "values": sorted({v.upper() for v in values if is_side_word(v)})})
+            kind = "transactions"
+            notes.append(f"rows whose {side_column} is not a buy or sell ({', '.join(others[:5])}) are not trades")
+    signed = "quantity" in mapping and any(v.strip().startswith(("-", "(")) for v in columns[mapping["quantity"]])
+    if "side" not in mapping and signed and spec_kind == "executions":
+        mapping["side"] = "side from sign"
+        options["side_from_sign"] = True
+        choices.append(ColumnChoice("side", f"sign of {mapping['quantity']}", "values"))
+        notes.append(f"no side column: a negative {mapping['quantity']} is a sell")
+    if kind == "orders":
+        filled_qty = next((c for c in columns if _words(c) in FILLED_QTY_NAMES), None)
+        if filled_qty and filled_qty != mapping.get("quantity") and _fits("quantity", columns[filled_qty], decimal):
+            mapping["quantity"] = filled_qty
+            choices = [c for c in choices if c.field != "quantity"] + [ColumnChoice("quantity", filled_qty, "name")]
+            notes.append(f"the quantity of an order is its {filled_qty}")
+    if keep:
+        options["keep"] = keep
+    options["skip_notes"] = True
+    time_values = [
+        v for key in ("time", "entry_time") if mapping.get(key) for v in columns[mapping[key].split(JOIN)[0]]
+    ]
+    european = delimiter == ";" or decimal == ","
+    options["date_order"] = _date_order(time_values, "DMY" if european else "MDY")
+    options["kind"] = spec_kind
+
+    missing = [k for k in REQUIRED[spec_kind] if not mapping.get(k)]
+    if missing:
+        raise ProposalFailed(
+            f"the header on line {header_line} has no column for {', '.join(missing)} "
+            f"(columns: {', '.join(h for h in header if h)}). Rename the column(s) in the file, or map them by "
+            "hand under Import layouts in the admin."
+        )
+    signature = tuple(
+        dict.fromkeys(part for column in mapping.values() for part in column.split(JOIN) if part in columns)
+    )
+    if section is not None:
+        signature = (header_cells[0].strip(), header_cells[1].strip(), *signature)
+    by_name = sum(1 for c in choices if c.how == "name" and c.field in REQUIRED[spec_kind])
+    confidence = round(by_name / len(REQUIRED[spec_kind]) * 0.9 + (0.1 if "fees" in mapping else 0.0), 2)
+    return LayoutProposal(
+        spec=LayoutSpec(name=name, signature=signature, mapping=mapping, kind=spec_kind, options=options),
+        kind=kind,
+        choices=choices,
+        confidence=min(confidence, 1.0),
+        header_line=header_line,
+        header=header,
+        notes=notes,
+    )
+
+
+def proposal_pnl(rows: list[tuple[int, dict[str, str]]]) -> Decimal:
+    """Net P&L of canonical text rows (gross x multiplier - fees), as the trial shows it."""
+    total = Decimal(0)
+    for _line, row in rows:
+        direction = 1 if row["side"] == "LONG" else -1
+        gross = (Decimal(row["exit_price"]) - Decimal(row["entry_price"])) * direction * Decimal(row["quantity"])
+        total += gross * Decimal(row.get("multiplier") or 1) - Decimal(row.get("fees") or 0)
+    return total

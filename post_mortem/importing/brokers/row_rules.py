@@ -1,0 +1,144 @@
+"""Row rules a saved layout may carry: how to read its table, and which rows are not trades.
+
+Why apart from the mapping: real exports are ``;``-delimited with comma decimals, hold several
+tables (``Trades,Header,...`` / ``Trades,Data,...``), mix orders that never filled or cash
+movements (dividends, interest, transfers) with trades, and end in totals and disclaimers. A
+saved layout states those rules in its options; this module applies them before the rows reach
+the layout's reader, and says for every row it leaves out why.
+
+Options read here (all optional):
+``delimiter`` (default ``,``), ``section`` (the first cell of the table's rows in a sectioned
+file), ``decimal`` (``,`` for comma decimals), ``keep`` (list of ``{"column", "values"}``: a row
+whose cell is not one of ``values`` is left out), ``skip_notes`` (leave out rows without a symbol
+and a date, and totals rows), ``side_from_sign`` (no side column: the quantity's sign says it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from .base import BrokerIssue
+from .parsing import BOM, Record, norm_header
+
+# Side words in other languages, turned into the words the layouts read.
+SIDE_WORDS = {
+    "ACHAT": "BUY",
+    "ACHETER": "BUY",
+    "VENTE": "SELL",
+    "VENDRE": "SELL",
+    "COMPRA": "BUY",
+    "VENTA": "SELL",
+    "KAUF": "BUY",
+    "VERKAUF": "SELL",
+    "BOUGHT": "BUY",
+    "SOLD": "SELL",
+    "BUY TO COVER": "BUY TO COVER",
+    "SHORT SELL": "SELL SHORT",
+}
+# A multi-cell field: the cells of these columns joined by a space (a Date column + a Time column).
+JOIN = " + "
+_TOTALS = re.compile(r"^(grand\s*)?(sub\s*-?\s*)?totals?\b|^totaux?\b|^summe\b|^gesamt\b", re.IGNORECASE)
+_NUMERIC_FIELDS = ("quantity", "price", "entry_price", "exit_price", "fees", "pnl")
+
+
+def table_rows(text: str, options: Mapping[str, Any]) -> Iterator[tuple[int, list[str]]]:
+    """(physical line, cells) of every row, read with the layout's delimiter and limited to its section."""
+    delimiter = str(options.get("delimiter") or ",")
+    section = norm_header(str(options.get("section") or ""))
+    reader = csv.reader(io.StringIO(text.lstrip(BOM), newline=""), delimiter=delimiter)
+    start = 1
+    for cells in reader:
+        line, start = start, reader.line_num + 1
+        if section and (not cells or norm_header(cells[0]) != section):
+            continue
+        yield line, cells
+
+
+def is_side_word(value: str) -> bool:
+    from .executions import _BUY, _SELL
+
+    v = " ".join(value.strip().upper().split())
+    v = SIDE_WORDS.get(v, v)
+    return v in _BUY or v in _SELL or v in {"LONG", "SHORT", "L", "SH"}
+
+
+def clean_number(value: str, decimal: str = ".") -> str:
+    """``@ 4,512.25``, ``1.234,50`` (comma decimals), ``12,5 EUR``, ``USD 3.10`` as plain numbers."""
+    v = value.strip().lstrip("@").strip()
+    v = re.sub(r"^[A-Z]{3}\s+|\s+[A-Z]{3}$", "", v)
+    v = v.replace("\u00a0", "").replace("\u202f", "").replace("'", "")
+    if decimal == ",":
+        v = v.replace(" ", "").replace(".", "").replace(",", ".")
+    return v
+
+
+def prepare_records(
+    records: Sequence[Record], mapping: Mapping[str, str], options: Mapping[str, Any]
+) -> tuple[list[Record], list[BrokerIssue]]:
+    """The rows that are trades (cells cleaned for the reader) and, for each other row, why it was left out."""
+    keep_rules = [
+        (norm_header(rule["column"]), {str(v).strip().upper() for v in rule.get("values", [])}, rule["column"])
+        for rule in options.get("keep") or []
+    ]
+    decimal = str(options.get("decimal") or ".")
+    skip_notes = bool(options.get("skip_notes"))
+    joins = {key: column.split(JOIN) for key, column in mapping.items() if JOIN in column}
+    numeric = {norm_header(mapping[f]) for f in _NUMERIC_FIELDS if mapping.get(f) and JOIN not in mapping[f]}
+    side_column = norm_header(mapping.get("side", ""))
+    quantity_column = norm_header(mapping.get("quantity", ""))
+    from_sign = bool(options.get("side_from_sign"))
+    symbol_column = norm_header(mapping.get("symbol", ""))
+    time_columns = [
+        norm_header(part) for key in ("time", "entry_time") if mapping.get(key) for part in mapping[key].split(JOIN)
+    ]
+    kept: list[Record] = []
+    left_out: list[BrokerIssue] = []
+    for record in records:
+        reason = _left_out_reason(record, keep_rules, skip_notes, symbol_column, time_columns)
+        if reason:
+            field_name, message = reason
+            left_out.append(BrokerIssue(record.line, field_name, message))
+            continue
+        cells = dict(record.cells)
+        for key, parts in joins.items():
+            cells[norm_header(mapping[key])] = " ".join(cells.get(norm_header(p), "").strip() for p in parts).strip()
+        for column in numeric:
+            if cells.get(column):
+                cells[column] = clean_number(cells[column], decimal)
+        if from_sign and quantity_column:
+            signed = cells.get(quantity_column, "").strip()
+            cells["side from sign"] = "SELL" if signed.startswith("-") or signed.startswith("(") else "BUY"
+        elif side_column and cells.get(side_column):
+            word = " ".join(cells[side_column].strip().upper().split())
+            cells[side_column] = SIDE_WORDS.get(word, word)
+        kept.append(Record(line=record.line, cells=cells))
+    return kept, left_out
+
+
+def _left_out_reason(
+    record: Record,
+    keep_rules: list[tuple[str, set[str], str]],
+    skip_notes: bool,
+    symbol_column: str,
+    time_columns: list[str],
+) -> tuple[str, str] | None:
+    values = [v.strip() for v in record.cells.values()]
+    if skip_notes:
+        first = next((v for v in values if v), "")
+        if _TOTALS.match(first):
+            return ("row", f"a totals row ({first!r})")
+        if len(values) >= 3 and sum(1 for v in values if v) <= 1:
+            return ("row", f"a note or disclaimer ({first[:40]!r})")
+    for column, allowed, label in keep_rules:
+        value = record.cells.get(column, "").strip()
+        if " ".join(value.upper().split()) not in allowed:
+            shown = value or "empty"
+            return (label, f"{label} is {shown!r}: not a trade row")
+    if skip_notes and symbol_column and not record.get(symbol_column) and not any(record.get(c) for c in time_columns):
+        text = next((v for v in values if v), "")
+        return ("row", f"no symbol and no date: a note, total or disclaimer ({text[:40]!r})")
+    return None

@@ -1,0 +1,178 @@
+"""Propose a layout for an unknown file, try it the way the import would, and save it once confirmed.
+
+Why a trial through the import's own stages: a proposal is only worth confirming if the file then
+imports. The trial reads the file with the proposed saved layout through the same layout stage
+(`importing.formats.convert`) and the same canonical validator the import uses, and writes
+nothing; saving stores the same definition as an ImportLayout, so `--format auto` detects it
+from then on like a built-in layout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..importing.brokers.custom import LayoutSpec
+from ..importing.brokers.propose import LayoutProposal, ProposalFailed, proposal_pnl, propose_layout
+from ..importing.brokers.registry import LAYOUT_NAMES, detect_layout
+from ..importing.canonical import CanonicalValidator, ImportFormatError, RowError
+from ..importing.formats import convert
+from ..models import ImportLayout
+from ..selectors.brokers import multiplier_table, saved_layout_specs
+from .imports import default_timezone
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+RESERVED = {"canonical", "auto", "proposed", *LAYOUT_NAMES}
+TRIAL_ACCOUNT = "sample"
+
+
+@dataclass(slots=True)
+class ProposalTrial:
+    """What the import would do with the proposed layout: trades, net P&L, rows left out, errors."""
+
+    trades: int = 0
+    net_pnl: Decimal = Decimal(0)
+    left_out: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ProposalResult:
+    """A proposal with its trial; ``known_layout`` when a layout already reads the file."""
+
+    proposal: LayoutProposal | None
+    trial: ProposalTrial
+    known_layout: str = ""
+    failure: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The object `propose_layout --json` prints."""
+        p = self.proposal
+        return {
+            "layout": p.spec.name if p else self.known_layout or None,
+            "kind": p.kind if p else None,
+            "mapping": p.mapping if p else {},
+            "confidence": p.confidence if p else 0.0,
+            "definition": (
+                {"kind": p.spec.kind, "signature": list(p.spec.signature), "options": p.spec.options} if p else None
+            ),
+            "placed_by": {c.field: c.how for c in p.choices} if p else {},
+            "known_layout": self.known_layout or None,
+            "failure": self.failure or None,
+            "notes": [*(p.notes if p else []), *self.notes],
+            "trial": {
+                "trades": self.trial.trades,
+                "net_pnl": str(self.trial.net_pnl.quantize(Decimal("0.01"))),
+                "left_out": [e.as_dict() for e in self.trial.left_out],
+                "errors": [e.as_dict() for e in self.trial.errors],
+            },
+        }
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")  # spreadsheet exports on Windows; the trial says if cells are wrong
+
+
+def layout_trial(
+    spec: LayoutSpec, *, data: bytes, file_name: str, account: str = "", tz_name: str | None = None
+) -> ProposalTrial:
+    """Run ``spec`` over the file through the import's layout stage and canonical checks; write nothing."""
+    tz_name = tz_name or default_timezone("auto")
+    trial = ProposalTrial()
+    others = [s for s in saved_layout_specs() if s.name != spec.name]
+    try:
+        converted = convert(
+            data,
+            file_name=file_name,
+            file_format=spec.name,
+            tz_name=tz_name,
+            options={"account": account or TRIAL_ACCOUNT},
+            multipliers=multiplier_table(),
+            specs=[spec, *others],
+        )
+        rows = list(converted.rows)
+        trial.left_out = converted.notes
+        validator = CanonicalValidator(tz_name=tz_name)
+        valid, errors = validator.validate(rows)
+        trial.errors = [*errors, *validator.finish()]
+    except ImportFormatError as exc:
+        trial.errors = list(exc.errors)
+        return trial
+    if not trial.errors:
+        trial.trades = len(valid)
+        trial.net_pnl = proposal_pnl(rows)
+    return trial
+
+
+def layout_propose(*, data: bytes, file_name: str, account: str = "", name: str = "proposed") -> ProposalResult:
+    """Propose a layout for a file and try it; a file a layout already reads is named, not re-proposed."""
+    text = _text(data)
+    saved = saved_layout_specs()
+    try:
+        known = detect_layout(text, extra=saved)
+    except ImportFormatError:
+        known = None
+    if known:
+        return ProposalResult(
+            proposal=None,
+            trial=ProposalTrial(),
+            known_layout=known,
+            notes=[f"this file is already read by the {known!r} layout: import it with --format auto"],
+        )
+    try:
+        proposal = propose_layout(text, name=name)
+    except ProposalFailed as exc:
+        return ProposalResult(proposal=None, trial=ProposalTrial(), failure=str(exc))
+    trial = layout_trial(proposal.spec, data=data, file_name=file_name, account=account)
+    notes = []
+    if not proposal.spec.mapping.get("account") and not account:
+        notes.append("the file has no account column: import it with --account (the trial used 'sample')")
+    if not trial.errors and trial.trades == 0:
+        notes.append("the proposal reads no closed trades from this file")
+    return ProposalResult(proposal=proposal, trial=trial, notes=notes)
+
+
+def renamed(spec: LayoutSpec, name: str) -> LayoutSpec:
+    return LayoutSpec(name=name, signature=spec.signature, mapping=spec.mapping, kind=spec.kind, options=spec.options)
+
+
+@transaction.atomic
+def layout_proposal_save(
+    *, spec: LayoutSpec, name: str, data: bytes, file_name: str, account: str = "", created_by: Any = None
+) -> ImportLayout:
+    """Save a confirmed proposal as an ImportLayout, only when its trial on the sample is clean."""
+    if not _NAME.match(name or ""):
+        raise ValidationError("name: lower-case letters, digits and _ only, starting with a letter (2-60 characters)")
+    if name in RESERVED:
+        raise ValidationError(f"name: {name!r} is a built-in format name")
+    if ImportLayout.objects.filter(name=name).exists():
+        raise ValidationError(f"name: a layout called {name!r} already exists")
+    spec = renamed(spec, name)
+    trial = layout_trial(spec, data=data, file_name=file_name, account=account)
+    if trial.errors:
+        raise ValidationError([f"line {e.line}, {e.field}: {e.message}" for e in trial.errors[:10]])
+    if not trial.trades:
+        raise ValidationError("sample: the layout reads no closed trades from the sample")
+    layout = ImportLayout(
+        name=name,
+        signature=list(spec.signature),
+        mapping=dict(spec.mapping),
+        options={**spec.options, "kind": spec.kind},
+        is_active=True,
+        created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
+    )
+    layout.full_clean()
+    layout.save()
+    return layout
+
+
+__all__ = ["ProposalFailed", "ProposalResult", "ProposalTrial", "layout_proposal_save", "layout_propose"]
