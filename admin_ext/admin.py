@@ -14,3 +14,6 @@ from . import (  # noqa: F401
     tasks_queue,
     trades,
 )
+from .pagination import install as install_pagination
+
+install_pagination()

@@ -129,6 +129,28 @@ def import_next_steps(request: HttpRequest, batch_id: int) -> str:
     return text
 
 
+NOT_FILTERS = {"p", "o", "_changelist_filters", "e", "_to_field", "_popup"}
+
+
+def describe_list_filters(params) -> str:
+    """The list filters in a query string as people read them: "account = DESK-BRAVO; search ABC"."""
+    parts = []
+    for key in sorted(params):
+        if key in NOT_FILTERS:
+            continue
+        value = ", ".join(v for v in params.getlist(key) if v != "")
+        if not value:
+            continue
+        if key == "q":
+            parts.append(f"search “{value}”")
+            continue
+        field = key.split("__")[0].replace("_", " ")
+        suffix = key[len(key.split("__")[0]) :]
+        op = {"__gte": "≥", "__lte": "≤", "_from": "from", "_to": "to"}.get(suffix, "=")
+        parts.append(f"{field} {op} {value}")
+    return "; ".join(parts)
+
+
 class TradeChangeForm(forms.ModelForm):
     """Prices and quantities shown as typed ("563.14", "280"), not as stored ("563.14000000")."""
 
@@ -400,6 +422,17 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
         if summary is not None and summary.batch_id:
             messages.info(request, import_next_steps(request, summary.batch_id))
         return response
+
+    def export_action(self, request: HttpRequest):
+        """Say on the export page whether the file holds the filtered list or every trade."""
+        if request.method == "GET" and self.has_export_permission(request):
+            filters = describe_list_filters(request.GET)
+            if filters:
+                count = self.get_export_queryset(request).count()
+                messages.info(request, f"Exports the filtered list ({filters}): {count:,} trades.")
+            else:
+                messages.info(request, "Exports every trade (no filter applied on the list).")
+        return super().export_action(request)
 
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)

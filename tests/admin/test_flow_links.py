@@ -75,3 +75,15 @@ def test_pattern_list_filtered_by_run(ops_client):
     page = ops_client.get(reverse("admin:post_mortem_analysispattern_changelist") + f"?run={run.pk}")
     assert page.status_code == 200
     assert page.context["cl"].result_count == 1
+
+
+def test_export_page_says_when_the_list_is_filtered(superuser_client):
+    TradeFactory.create_batch(2, account="DESK-X")
+    TradeFactory.create_batch(3, account="DESK-Y")
+    export = reverse("admin:post_mortem_trade_export")
+    filtered = superuser_client.get(export + "?account__exact=DESK-X")
+    assert filtered.status_code == 200
+    messages = [str(m) for m in filtered.context["messages"]]
+    assert "Exports the filtered list (account = DESK-X): 2 trades." in messages
+    everything = superuser_client.get(export)
+    assert "Exports every trade (no filter applied on the list)." in [str(m) for m in everything.context["messages"]]
