@@ -176,10 +176,30 @@ class TradeImportForm(ImportForm):
         help_text="Import the valid rows; the preview and the batch list every skipped line with its reason",
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, formats, *args, **kwargs):
+        super().__init__(formats, *args, **kwargs)
+        self.formats = list(formats)
         self.fields["timezone"].choices = timezone_choices()
+        self.fields["timezone"].initial = settings.DESK_TIMEZONE  # a desk's exports are in desk time
         self.fields["file_format"].choices = format_choices()
+        if "format" in self.fields:
+            self.fields["format"].required = False
+            self.fields["format"].help_text = "Follows the file's extension (.csv, .xlsx)"
+
+    def clean(self):
+        """The file format follows the uploaded file's extension, whatever the select says."""
+        upload = self.files.get("import_file")
+        if upload is not None and "format" in self.fields:
+            extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+            for index, file_format in enumerate(self.formats):
+                if file_format().get_extension().lower() == extension:
+                    self.data = self.data.copy()
+                    self.data["format"] = str(index)
+                    if "format" in self.errors:
+                        del self.errors["format"]
+                    self.cleaned_data["format"] = str(index)
+                    break
+        return super().clean()
 
 
 class TradeConfirmImportForm(ConfirmImportForm):

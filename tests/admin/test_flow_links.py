@@ -87,3 +87,23 @@ def test_export_page_says_when_the_list_is_filtered(superuser_client):
     assert "Exports the filtered list (account = DESK-X): 2 trades." in messages
     everything = superuser_client.get(export)
     assert "Exports every trade (no filter applied on the list)." in [str(m) for m in everything.context["messages"]]
+
+
+def test_import_form_defaults_to_desk_time_and_follows_the_extension(settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from admin_ext.trades import TradeAdmin, TradeImportForm
+    from post_mortem.models import Trade
+
+    formats = TradeAdmin(Trade, None).get_import_formats()
+    form = TradeImportForm(formats, TradeAdmin(Trade, None).get_import_resource_classes(None))
+    assert form.fields["timezone"].initial == settings.DESK_TIMEZONE
+    csv_index = next(str(i) for i, f in enumerate(formats) if f().get_extension() == "csv")
+    xlsx_index = next(str(i) for i, f in enumerate(formats) if f().get_extension() == "xlsx")
+    upload = SimpleUploadedFile("Desk Export.XLSX", b"PK\x03\x04 not really a workbook")
+    data = {"format": csv_index, "timezone": "UTC", "file_format": "auto", "resource": "0"}
+    bound = TradeImportForm(
+        formats, TradeAdmin(Trade, None).get_import_resource_classes(None), data=data, files={"import_file": upload}
+    )
+    assert bound.is_valid(), bound.errors
+    assert bound.cleaned_data["format"] == xlsx_index
