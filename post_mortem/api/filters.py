@@ -59,7 +59,14 @@ class StrictDecimalField(PresentValueMixin, forms.DecimalField):
 
 
 class StrictNumberFilter(df.NumberFilter):
+    """A number within [min_value, max_value], bounds in the OpenAPI schema too."""
+
     field_class = StrictDecimalField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        schema = {"type": "number", "minimum": kwargs["min_value"], "maximum": kwargs["max_value"]}
+        set_override(self, "field", schema)
 
 
 class BoundedIntFilter(df.Filter):
@@ -239,7 +246,9 @@ class PatternFilter(df.FilterSet):
     category = df.CharFilter(field_name="category")
     factor = df.CharFilter(field_name="factor")
     significant = StrictBooleanFilter(field_name="significant")
-    max_q = StrictNumberFilter(field_name="q_value", lookup_expr="lte", help_text="q-value <= this.")
+    max_q = StrictNumberFilter(
+        field_name="q_value", lookup_expr="lte", min_value=0, max_value=1, help_text="q-value <= this (0-1)."
+    )
     run = IdFilter(field_name="run_id")
 
     class Meta:

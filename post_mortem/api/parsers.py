@@ -7,12 +7,16 @@ deep, so anything deeper than `MAX_DEPTH` is a 400 naming the limit.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from .errors import UnprocessableEntity
+
 MAX_DEPTH = 32
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_depth_exceeds(value: Any, limit: int) -> bool:
@@ -32,6 +36,26 @@ def json_depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+def unstorable_text(value: Any) -> bool:
+    """True when a string (key or value) holds a NUL or a lone surrogate (`"\\ud800"`).
+
+    Both are legal in JSON but no database column takes them (PostgreSQL refuses NUL, UTF-8 has no
+    lone surrogates), so they are refused before any field sees them.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class BoundedJSONParser(JSONParser):
     """DRF's JSON parser; a too-deep body is a 400 instead of a RecursionError (500)."""
 
@@ -42,4 +66,8 @@ class BoundedJSONParser(JSONParser):
             raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.") from None
         if json_depth_exceeds(data, MAX_DEPTH):
             raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.")
+        if unstorable_text(data):
+            raise UnprocessableEntity(
+                {"non_field_errors": ["Text must not contain NUL characters or unpaired surrogates."]}
+            )
         return data

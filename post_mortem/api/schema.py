@@ -44,18 +44,27 @@ DETAIL_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}
 WRITE_ERRORS = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 422: UNPROCESSABLE, 429: THROTTLED}
 
 
+NO_NUL = "^[^\\u0000]*$"
+FIXED_SHAPE = {"enum", "format", "pattern"}
+
+
 def strict_request_bodies(result: dict, generator, request, public) -> dict:
     """Postprocessing hook: request bodies admit only their documented fields.
 
     The API refuses unknown body fields (400, see StrictRequestSerializer), so the schema says
     `additionalProperties: false` on every request component; a body with required fields is itself
-    required (an empty POST is a 400).
+    required (an empty POST is a 400). Free-text query parameters say they take no NUL character
+    (Django's forms refuse it with a 400).
     """
     components = result.get("components", {}).get("schemas", {})
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict):
                 continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string" and not FIXED_SHAPE & set(schema):
+                    schema["pattern"] = NO_NUL
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 schema = media.get("schema", {})
                 ref = schema.get("$ref", "")

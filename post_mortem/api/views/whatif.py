@@ -17,12 +17,16 @@ from rest_framework.views import APIView
 
 from ...models import JobRun, RunKind
 from ...services.whatif import MAX_RULES, what_if_start, what_if_summary
+from ..errors import UnprocessableEntity
 from ..permissions import DeskModelPermissions
-from ..schema import BAD_REQUEST, DETAIL_ERRORS, FORBIDDEN, THROTTLED, UNAUTHENTICATED
+from ..schema import BAD_REQUEST, DETAIL_ERRORS, FORBIDDEN, THROTTLED, UNAUTHENTICATED, UNPROCESSABLE
+from ..serializers import StrictDateField, StrictRequestSerializer
 from ..throttling import WriteRateThrottle
 
 
-class WhatIfRequestSerializer(serializers.Serializer):
+class WhatIfRequestSerializer(StrictRequestSerializer):
+    """Body of POST what-if/: the rules to replay and the trades to replay them on."""
+
     rules = serializers.ListField(
         child=serializers.DictField(),
         min_length=1,
@@ -30,8 +34,8 @@ class WhatIfRequestSerializer(serializers.Serializer):
         help_text='Rules, e.g. [{"type": "no_reentry_after_loss", "minutes": 30}, {"type": "max_size", "multiple": 2}]',
     )
     account = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    since = serializers.DateField(required=False, help_text="First desk-local entry date")
-    until = serializers.DateField(required=False, help_text="Last desk-local entry date")
+    since = StrictDateField(required=False, help_text="First desk-local entry date")
+    until = StrictDateField(required=False, help_text="Last desk-local entry date")
 
 
 class WhatIfQueuedSerializer(serializers.Serializer):
@@ -69,7 +73,14 @@ class WhatIfView(APIView):
             "`post_mortem.add_jobrun` (Ops)."
         ),
         request=WhatIfRequestSerializer,
-        responses={202: WhatIfQueuedSerializer, 400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED},
+        responses={
+            202: WhatIfQueuedSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            422: UNPROCESSABLE,
+            429: THROTTLED,
+        },
     )
     def post(self, request: Request) -> Response:
         body = WhatIfRequestSerializer(data=request.data)
@@ -84,7 +95,7 @@ class WhatIfView(APIView):
                 created_by=request.user,
             )
         except DjangoValidationError as exc:
-            return Response({"rules": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+            raise UnprocessableEntity({"rules": exc.messages}) from exc
         run.refresh_from_db()
         url = request.build_absolute_uri(reverse("what-if-detail", kwargs={"run_id": run.pk}))
         return Response({"run": run.pk, "status": run.status, "url": url}, status=status.HTTP_202_ACCEPTED)
