@@ -38,7 +38,7 @@ from tests.factories import (
 
 CONFIG = Path(__file__).parent / "contract" / "schemathesis.toml"
 SEED = 20261130
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 8
 
 
 def _desk(user: User) -> None:
