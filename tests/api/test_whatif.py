@@ -31,4 +31,4 @@ def test_api_post_202_then_get_report(ops_api, auditor_api, anon_api, django_cap
     assert data["status"] == "SUCCEEDED" and set(data["actual"]) == SUMMARY_KEYS
     assert ops_api.get(reverse("what-if-detail", kwargs={"run_id": 999999})).status_code == 404
     bad = ops_api.post(url, {"rules": [{"type": "daily_loss_limit"}]}, format="json")
-    assert bad.status_code == 400 and "exactly one of 'r' or 'usd'" in json.dumps(bad.json())
+    assert bad.status_code == 422 and "exactly one of 'r' or 'usd'" in json.dumps(bad.json())
