@@ -209,7 +209,7 @@ class ImportLayoutAdmin(ModelAdmin):
     search_fields = ("name",)
     readonly_fields = ("signature", "mapping", "options", "created_by", "created_at")
     fields = ("name", "is_active", "signature", "mapping", "options", "created_by", "created_at")
-    actions_list = ("import_broker_file", "new_from_sample")
+    actions_list = ("import_broker_file", "new_from_sample", "propose_from_sample")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # New layouts come from a sample (so every saved mapping has parsed a real file).
@@ -343,6 +343,12 @@ class ImportLayoutAdmin(ModelAdmin):
     @display(description="active", label={"active": "success", "off": "danger"})
     def active_badge(self, obj: ImportLayout) -> str:
         return "active" if obj.is_active else "off"
+
+    @action(description="Propose from a sample", url_path="propose-from-sample", permissions=["new_from_sample"])
+    def propose_from_sample(self, request: HttpRequest) -> HttpResponse:
+        from .layout_proposal import propose_from_sample_view
+
+        return propose_from_sample_view(self, request)
 
     @action(description="New layout from a sample", url_path="from-sample", permissions=["new_from_sample"])
     def new_from_sample(self, request: HttpRequest) -> HttpResponse:

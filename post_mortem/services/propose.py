@@ -145,6 +145,17 @@ def renamed(spec: LayoutSpec, name: str) -> LayoutSpec:
     return LayoutSpec(name=name, signature=spec.signature, mapping=spec.mapping, kind=spec.kind, options=spec.options)
 
 
+def corrected_spec(spec: LayoutSpec, mapping: dict[str, str], header: list[str]) -> LayoutSpec:
+    """The proposal with a person's corrected mapping; the signature follows the columns now used."""
+    from ..importing.brokers.row_rules import JOIN
+
+    real = {h for h in header if h}
+    used = tuple(dict.fromkeys(part for column in mapping.values() for part in column.split(JOIN) if part in real))
+    lead = tuple(spec.signature[:2]) if spec.options.get("section") else ()
+    signature = tuple(dict.fromkeys((*lead, *used)))
+    return LayoutSpec(name=spec.name, signature=signature, mapping=mapping, kind=spec.kind, options=spec.options)
+
+
 @transaction.atomic
 def layout_proposal_save(
     *, spec: LayoutSpec, name: str, data: bytes, file_name: str, account: str = "", created_by: Any = None

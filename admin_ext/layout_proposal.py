@@ -1,0 +1,123 @@
+"""Admin page "Import layouts -> Propose from a sample": upload, see the offline proposal and its trial,
+correct the mapping if needed, and save.
+
+Thin: the proposal, the trial and the save are `post_mortem.services.propose`; this module only
+reads the form and renders the result. The sample travels between the steps as a hidden base64
+field (samples are small; the cap keeps it so).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, ROUND_TRIP_FIELDS
+from post_mortem.services.propose import corrected_spec, layout_proposal_save, layout_propose, layout_trial
+
+MAX_SAMPLE_BYTES = 2 * 1024 * 1024
+TEMPLATE = "admin_ext/brokers/layout_proposal.html"
+
+
+class ProposalUploadForm(forms.Form):
+    sample = forms.FileField(help_text="A CSV export from the platform (up to 2 MB): the header and some trades.")
+    account = forms.CharField(required=False, max_length=100, help_text="For files without an account column.")
+
+
+def _decode(value: str) -> bytes:
+    try:
+        data = base64.b64decode(value.encode(), validate=True)
+    except (binascii.Error, ValueError):
+        raise PermissionDenied from None
+    if len(data) > MAX_SAMPLE_BYTES:
+        raise PermissionDenied
+    return data
+
+
+def propose_from_sample_view(model_admin, request: HttpRequest) -> HttpResponse:
+    """Upload -> proposal + trial -> (correct the mapping -> trial again) -> save under a name."""
+    if not request.user.has_perm("post_mortem.add_importlayout"):
+        raise PermissionDenied
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": "Propose a layout from a sample",
+    }
+    if request.method != "POST":
+        context["form"] = ProposalUploadForm()
+        return TemplateResponse(request, TEMPLATE, context)
+    if "sample_b64" not in request.POST:
+        form = ProposalUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            context["form"] = form
+            return TemplateResponse(request, TEMPLATE, context)
+        upload = form.cleaned_data["sample"]
+        if upload.size > MAX_SAMPLE_BYTES:
+            form.add_error("sample", "The sample is larger than 2 MB: cut it to the header and a few hundred rows.")
+            context["form"] = form
+            return TemplateResponse(request, TEMPLATE, context)
+        data, file_name, account = b"".join(upload.chunks()), upload.name, form.cleaned_data["account"]
+    else:
+        data = _decode(request.POST["sample_b64"])
+        file_name = request.POST.get("file_name", "sample.csv")[:255]
+        account = request.POST.get("account", "")[:100]
+    result = layout_propose(data=data, file_name=file_name, account=account)
+    proposal = result.proposal
+    errors: list[str] = []
+    if proposal is not None and "sample_b64" in request.POST:
+        fields = ROUND_TRIP_FIELDS if proposal.spec.kind == "round_trips" else EXECUTION_FIELDS
+        corrected = {
+            key: request.POST.get(f"map_{key}", "").strip()
+            for key in fields
+            if request.POST.get(f"map_{key}", "").strip()
+        }
+        if "side" not in corrected and proposal.spec.options.get("side_from_sign"):
+            corrected["side"] = proposal.spec.mapping["side"]
+        spec = corrected_spec(proposal.spec, corrected, proposal.header)
+        proposal.spec = spec
+        if "save" in request.POST:
+            try:
+                layout = layout_proposal_save(
+                    spec=spec,
+                    name=request.POST.get("name", "").strip(),
+                    data=data,
+                    file_name=file_name,
+                    account=account,
+                    created_by=request.user,
+                )
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                model_admin.message_user(
+                    request, f"Saved layout {layout.name}: files like this one are now detected.", messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_change", args=[layout.pk]))
+        result.trial = layout_trial(spec, data=data, file_name=file_name, account=account)
+    fields = {}
+    if proposal is not None:
+        labels = ROUND_TRIP_FIELDS if proposal.spec.kind == "round_trips" else EXECUTION_FIELDS
+        placed = {c.field: c.how for c in proposal.choices}
+        fields = [
+            (key, label, proposal.spec.mapping.get(key, ""), placed.get(key, "")) for key, label in labels.items()
+        ]
+    context.update(
+        {
+            "result": result,
+            "out": result.as_json(),
+            "proposal": proposal,
+            "fields": fields,
+            "columns": proposal.header if proposal else [],
+            "errors": errors,
+            "sample_b64": base64.b64encode(data).decode(),
+            "file_name": file_name,
+            "account": account,
+            "name": request.POST.get("name", ""),
+        }
+    )
+    return TemplateResponse(request, TEMPLATE, context)
