@@ -132,8 +132,8 @@ def import_next_steps(request: HttpRequest, batch_id: int) -> str:
 NOT_FILTERS = {"p", "o", "_changelist_filters", "e", "_to_field", "_popup"}
 
 
-def describe_list_filters(params) -> str:
-    """The list filters in a query string as people read them: "account = DESK-BRAVO; search ABC"."""
+def list_filter_parts(params) -> list[tuple[str, str]]:
+    """(query key, "account = DESK-BRAVO") for each filter in a changelist query string."""
     parts = []
     for key in sorted(params):
         if key in NOT_FILTERS:
@@ -142,13 +142,22 @@ def describe_list_filters(params) -> str:
         if not value:
             continue
         if key == "q":
-            parts.append(f"search “{value}”")
+            parts.append((key, f"search “{value}”"))
             continue
-        field = key.split("__")[0].replace("_", " ")
-        suffix = key[len(key.split("__")[0]) :]
+        base = key.split("__")[0]
+        for suffix in ("_from", "_to"):
+            if key.endswith(suffix) and "__" not in key:
+                base = key[: -len(suffix)]
+        suffix = key[len(base) :]
         op = {"__gte": "≥", "__lte": "≤", "_from": "from", "_to": "to"}.get(suffix, "=")
-        parts.append(f"{field} {op} {value}")
-    return "; ".join(parts)
+        label = "import batch #" if base == "import_batch" else base.replace("_", " ") + f" {op} "
+        parts.append((key, f"{label}{value}"))
+    return parts
+
+
+def describe_list_filters(params) -> str:
+    """The list filters in a query string as people read them: "account = DESK-BRAVO; search ABC"."""
+    return "; ".join(text for _key, text in list_filter_parts(params))
 
 
 class TradeChangeForm(forms.ModelForm):
@@ -266,6 +275,7 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
         ("net_pnl", PageOrderRangeNumericFilter),
     )
     list_filter_submit = True
+    list_before_template = "admin_ext/trades/filter_chips.html"
     search_fields = ("=external_id", "=account", "=symbol")
     search_help_text = "Exact external id, account or symbol"
     show_full_result_count = False

@@ -107,3 +107,14 @@ def test_import_form_defaults_to_desk_time_and_follows_the_extension(settings):
     )
     assert bound.is_valid(), bound.errors
     assert bound.cleaned_data["format"] == xlsx_index
+
+
+def test_filtered_trade_list_shows_removable_chips(superuser_client):
+    batch = _batch_with_trades(2)
+    url = reverse("admin:post_mortem_trade_changelist")
+    page = superuser_client.get(url + f"?import_batch__id__exact={batch.pk}&side__exact=LONG")
+    body = page.content.decode()
+    assert 'id="filter-chips"' in body
+    assert f"import batch #{batch.pk}" in body and "side = LONG" in body
+    assert 'href="?side__exact=LONG"' in body  # removing the batch chip keeps the side filter
+    assert 'id="filter-chips"' not in superuser_client.get(url).content.decode()
