@@ -168,7 +168,7 @@ class JobRunAdmin(ModelAdmin):
             **self.admin_site.each_context(request),
             "title": f"{run.get_kind_display()} run #{run.pk}",
             "produced": run_outputs(run=run, user=request.user),
-            "params": [(humanize_code(k), v) for k, v in (run.params or {}).items()],
+            "params": [(humanize_code(k), "—" if v in (None, "") else v) for k, v in (run.params or {}).items()],
             "opts": self.model._meta,
             "run": run,
             "progress": run_progress(run=run),
