@@ -32,8 +32,8 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="internal.settings",
         SQLITE_PATH=str(tmp_path / "start.sqlite3"),
         ADMIN_PASSWORD="start-sh-test-pw",  # given, so no .admin-login is written
-        OPS_PASSWORD="start-sh-ops-pw",
-        AUDITOR_PASSWORD="start-sh-auditor-pw",
+        OPS_PASSWORD="start-sh-second-pw",
+        AUDITOR_PASSWORD="start-sh-third-pw",
         LOGIN_FILES_DIR=str(tmp_path),
         LOCAL_ENV_FILE=str(tmp_path / ".env.local"),  # not the checkout's own file
         Q_CLUSTER_NAME=f"start_sh_test_{os.getpid()}",
@@ -85,7 +85,7 @@ def test_start_sh_twice_then_serves_and_stops_cleanly(tmp_path):
         )
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         assert "Login (superuser): admin / start-sh-test-pw" in done.stdout
-        assert "Login (Ops): ops / start-sh-ops-pw" in done.stdout
+        assert "Login (Ops): ops / start-sh-second-pw" in done.stdout
     assert "demo trades: unchanged" in done.stdout and "demo bars: unchanged" in done.stdout
 
     # A new shell on the same machine: no DEBUG, no SECRET_KEY exported, yet README commands work

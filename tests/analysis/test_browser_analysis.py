@@ -51,6 +51,7 @@ def test_select_analyze_watch_run_open_analysis(admin_page, live_server):  # noq
     tab.wait_for_url(re.compile(r"/admin/post_mortem/tradeanalysis/\d+/change/"))
     assert tab.locator("#section-risk_management").is_visible()
     assert tab.locator(".opportunity[data-type-code='stop_not_honoured']").is_visible()
+    tab.locator("#price-chart canvas").wait_for()  # drawn by the chart script after load
     assert tab.locator("#price-chart canvas").count() == 1
     assert tab.locator("#trade-notes").inner_text() == "<b>not bold</b>"  # shown as text, not markup
 

@@ -150,7 +150,8 @@ def test_experiment_dates_are_bounded(start, end, field):
     assert field in exc.value.message_dict
 
 
-def test_api_refuses_calendar_edge_dates_with_400(ops_user):
+def test_api_refuses_calendar_edge_dates_as_a_business_rule(ops_user):
+    """Well-formed dates outside the sane window: 422 naming the field (the API's rule refusal)."""
     api = APIClient()
     api.force_authenticate(ops_user)
     body = {
@@ -162,7 +163,9 @@ def test_api_refuses_calendar_edge_dates_with_400(ops_user):
         "end": "9999-12-31",
     }
     response = api.post("/api/post-mortem/experiments/", body, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 422, response.content
+    assert {"start", "end"} & set(response.json())
+    assert not Experiment.objects.exists()
 
 
 @pytest.mark.parametrize(
