@@ -134,6 +134,19 @@ def layout_propose(*, data: bytes, file_name: str, account: str = "", name: str 
         return ProposalResult(proposal=None, trial=ProposalTrial(), failure=str(exc))
     trial = layout_trial(proposal.spec, data=data, file_name=file_name, account=account)
     notes = []
+    if trial.errors and all("point value" in e.message for e in trial.errors):
+        # Plain roots (MNQ, NQ) priced like futures: read them as roots of the multiplier table.
+        futures = LayoutSpec(
+            name=proposal.spec.name,
+            signature=proposal.spec.signature,
+            mapping=proposal.spec.mapping,
+            kind=proposal.spec.kind,
+            options={**proposal.spec.options, "futures_only": True},
+        )
+        retry = layout_trial(futures, data=data, file_name=file_name, account=account)
+        if not retry.errors:
+            proposal.spec, trial = futures, retry
+            notes.append("symbols are futures roots: point values come from Contract multipliers")
     if not proposal.spec.mapping.get("account") and not account:
         notes.append("the file has no account column: import it with --account (the trial used 'sample')")
     if not trial.errors and trial.trades == 0:

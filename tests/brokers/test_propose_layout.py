@@ -10,6 +10,7 @@ dividends, interest, wires and fees with trades. Expected P&L figures are comput
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -169,3 +170,43 @@ def test_cli_reports_an_unreadable_file_and_saves_nothing(tmp_path):
     assert out["layout"] is None and "no header row found" in out["failure"]
     with pytest.raises(CommandError, match="no header row found"):
         call_command("propose_layout", str(path), stdout=StringIO())
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "brokers"
+READ_BY_BUILT_INS = [
+    # file, trades, net P&L as the built-in layout reads it (tests/brokers/test_golden.py)
+    ("ibkr_flex.csv", 3, "156.06"),
+    ("ninjatrader_executions.csv", 2, "183.32"),
+    ("ninjatrader_trades.csv", 4, "567.04"),
+    ("topstepx.csv", 3, "-576.12"),
+    ("topstepx_roots.csv", 2, "207.46"),
+    ("tradovate_orders.csv", 2, "431.00"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "trades", "pnl"), READ_BY_BUILT_INS)
+def test_proposals_for_files_we_did_not_write_agree_with_the_built_in_layouts(name, trades, pnl):
+    """The built-in layouts' golden files, proposed as if unknown: the same trades and P&L."""
+    from post_mortem.services.propose import layout_trial
+
+    data = (FIXTURES / name).read_bytes()
+    proposal = propose_layout(data.decode("utf-8-sig"), name="as_unknown")
+    trial = layout_trial(proposal.spec, data=data, file_name=name, account="X", tz_name="UTC")
+    if name == "topstepx_roots.csv":
+        # Plain futures roots: the P&L check refuses them as stocks, naming the point value it implies.
+        assert "implies a point value of 2" in trial.errors[0].message
+        return
+    assert (trial.trades, str(trial.net_pnl.quantize(Decimal("0.01")))) == (trades, pnl)
+
+
+@pytest.mark.django_db
+def test_plain_futures_roots_are_read_as_roots_when_the_pnl_says_so(tmp_path):
+    from post_mortem.services.propose import layout_propose
+
+    text = (FIXTURES / "topstepx_roots.csv").read_text()
+    renamed = text.replace("Id,ContractName,", "Trade ID,Contract,", 1)  # a header no built-in layout reads
+    result = layout_propose(data=renamed.encode(), file_name="roots.csv", account="X")
+    assert result.proposal is not None and result.proposal.spec.options["futures_only"] is True
+    assert (result.trial.trades, result.trial.errors) == (2, [])
+    assert result.trial.net_pnl.quantize(Decimal("0.01")) == Decimal("207.46")

@@ -179,6 +179,7 @@ def build_layout(spec: LayoutSpec) -> type:
         "label": f"saved layout {spec.name}",
         "signature": tuple(spec.signature),
         "has_account": bool(col.get("account")),
+        "futures_only": bool(spec.options.get("futures_only")),
         "__doc__": f"Saved column mapping {spec.name!r} ({spec.kind}).",
     }
     if reads_own_table:

@@ -58,7 +58,8 @@ class LayoutProposal:
 
 def _words(cell: str) -> str:
     """Header text compared without case, accents or punctuation: ``Símbolo`` -> ``simbolo``."""
-    decomposed = unicodedata.normalize("NFKD", cell.replace(BOM, ""))
+    cell = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", cell.replace(BOM, ""))  # camelCase: EntryPrice, EnteredAt
+    decomposed = unicodedata.normalize("NFKD", cell)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     plain = plain.replace("&", " ").replace("#", " no ")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
@@ -69,7 +70,7 @@ NAMES: dict[str, tuple[str, ...]] = {
     "symbol": (
         "symbol", "ticker", "instrument", "contract", "symbole", "simbolo", "security", "instrument name",
         "contrat", "titre", "valeur", "wertpapier", "stock", "market", "asset", "product", "underlying symbol",
-        "sym", "symb", "code", "instrumento", "contrato",
+        "sym", "symb", "code", "instrumento", "contrato", "contract name", "symbol name",
     ),
     "side": (
         "side", "action", "b s", "buy sell", "bs", "direction", "order side", "sens", "lado", "operation",
@@ -107,11 +108,11 @@ NAMES: dict[str, tuple[str, ...]] = {
     "external_id": ("trade id", "position id", "ticket", "trade no", "id", "deal id", "trade number"),
     "entry_time": (
         "entry time", "open time", "opened", "open date", "entry date", "time in", "opening time", "entered",
-        "date ouverture", "heure d entree", "entry datetime", "buy time", "fecha apertura",
+        "date ouverture", "heure d entree", "entry datetime", "entered at", "opened at", "buy time", "fecha apertura",
     ),
     "exit_time": (
         "exit time", "close time", "closed", "close date", "exit date", "time out", "closing time", "exited",
-        "date fermeture", "heure de sortie", "exit datetime", "sell time", "fecha cierre",
+        "date fermeture", "heure de sortie", "exit datetime", "exited at", "closed at", "sell time", "fecha cierre",
     ),
     "entry_price": (
         "entry price", "open price", "avg entry price", "entry", "price in", "open", "opening price",
@@ -124,6 +125,8 @@ NAMES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 STATUS_NAMES = ("status", "order status", "state", "statut", "estado", "fill status", "etat")
 FILLED_WORDS = {"FILLED", "FILL", "EXECUTED", "COMPLETE", "COMPLETED", "DONE", "REMPLI", "EXECUTE", "EJECUTADA"}
+DETAIL_NAMES = ("level of detail", "data discriminator", "record type", "row type", "detail level")
+DETAIL_FILL_WORDS = {"EXECUTION", "EXECUTIONS", "TRADE", "FILL", "EXEC"}
 FILLED_QTY_NAMES = ("filled qty", "qty filled", "filled quantity", "quantity filled", "filled", "fill qty", "exec qty")
 EXECUTION_KEYS = ("account", "exec_id", "symbol", "side", "quantity", "time", "price", "fees")
 ROUND_TRIP_KEYS = (
@@ -340,6 +343,15 @@ def _split_date_time(mapping: dict[str, str], columns: dict[str, list[str]], cho
     """A date-only column next to a time-only column: the field reads both (``Date + Time``)."""
     for key in ("time", "entry_time", "exit_time"):
         column = mapping.get(key)
+        if column and _share(columns[column], _is_time_only) >= 0.8:
+            # A time-only column named "Time": the date is in another column ("Date", "Trade Date").
+            for other, values in columns.items():
+                dated = _share(values, lambda v: _is_datetime(v) and not _has_clock(v))
+                if other != column and other not in mapping.values() and dated >= 0.8:
+                    mapping[key] = f"{other}{JOIN}{column}"
+                    choices[:] = [c for c in choices if c.field != key] + [ColumnChoice(key, mapping[key], "name")]
+                    break
+            continue
         if not column or _share(columns[column], _has_clock) >= 0.5:
             continue
         for other, values in columns.items():
@@ -418,6 +430,13 @@ def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
             keep.append({"column": status, "values": filled})
             kind = "orders"
             notes.append(f"only rows with {status} {', '.join(filled)} are trades")
+    detail = next((c for c in columns if _words(c) in DETAIL_NAMES and c not in mapping.values()), None)
+    if detail:
+        seen = {v.strip().upper() for v in columns[detail] if v.strip()}
+        rows_of_fills = sorted(seen & DETAIL_FILL_WORDS)
+        if rows_of_fills and len(seen) > len(rows_of_fills):
+            keep.append({"column": detail, "values": rows_of_fills})
+            notes.append(f"only rows with {detail} {', '.join(rows_of_fills)} are fills (the others repeat them)")
     side_column = mapping.get("side")
     if side_column and kind != "orders":
         values = [v.strip() for v in columns[side_column] if v.strip()]
