@@ -26,7 +26,9 @@ TEMPLATE = "admin_ext/brokers/layout_proposal.html"
 
 
 class ProposalUploadForm(forms.Form):
-    sample = forms.FileField(help_text="A CSV export from the platform (up to 2 MB): the header and some trades.")
+    sample = forms.FileField(
+        help_text="A CSV or XLSX export from the platform (up to 2 MB): the header and some trades."
+    )
     account = forms.CharField(required=False, max_length=100, help_text="For files without an account column.")
 
 

@@ -75,7 +75,14 @@ class ProposalResult:
         }
 
 
-def _text(data: bytes) -> str:
+def _text(data: bytes, file_name: str = "") -> str:
+    """The file as the import's layout stage sees it: an XLSX sheet becomes CSV text the same way."""
+    from ..importing.brokers import table_to_text
+    from ..importing.readers import is_xlsx, read_table
+
+    if is_xlsx(data, file_name):
+        table = read_table(data, file_name=file_name)
+        return table_to_text(table.columns, table.rows, header=table.raw_columns or None)[0]
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -115,7 +122,10 @@ def layout_trial(
 
 def layout_propose(*, data: bytes, file_name: str, account: str = "", name: str = "proposed") -> ProposalResult:
     """Propose a layout for a file and try it; a file a layout already reads is named, not re-proposed."""
-    text = _text(data)
+    try:
+        text = _text(data, file_name)
+    except ImportFormatError as exc:
+        return ProposalResult(proposal=None, trial=ProposalTrial(), failure=exc.errors[0].message)
     saved = saved_layout_specs()
     try:
         known = detect_layout(text, extra=saved)

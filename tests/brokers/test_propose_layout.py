@@ -210,3 +210,22 @@ def test_plain_futures_roots_are_read_as_roots_when_the_pnl_says_so(tmp_path):
     assert result.proposal is not None and result.proposal.spec.options["futures_only"] is True
     assert (result.trial.trades, result.trial.errors) == (2, [])
     assert result.trial.net_pnl.quantize(Decimal("0.01")) == Decimal("207.46")
+
+
+@pytest.mark.django_db
+def test_an_xlsx_export_is_proposed_saved_and_imported(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Trade Date", "Time", "Ticker", "Action", "Shares", "Fill Price", "Commission"])
+    sheet.append(["2026-07-01", "09:31:00", "IBM", "BOT", 30, 200.5, 0.3])
+    sheet.append(["2026-07-01", "10:02:00", "IBM", "SLD", 30, 201.0, 0.3])
+    path = tmp_path / "fills.xlsx"
+    book.save(path)
+    out = propose(path, "--account", "X-1", "--save", "xlsx_fills")
+    assert out["mapping"]["time"] == "Trade Date + Time"
+    # IBM long 30: 0.50 x 30 - 0.60 = 14.40
+    assert (out["trial"]["trades"], out["trial"]["net_pnl"], out["trial"]["errors"]) == (1, "14.40", [])
+    result = import_auto(path, "--account", "X-1")
+    assert (result["file_format"], result["created"], result["errors"]) == ("xlsx_fills", 1, [])
