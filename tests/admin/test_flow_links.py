@@ -118,3 +118,15 @@ def test_filtered_trade_list_shows_removable_chips(superuser_client):
     assert f"import batch #{batch.pk}" in body and "side = LONG" in body
     assert 'href="?side__exact=LONG"' in body  # removing the batch chip keeps the side filter
     assert 'id="filter-chips"' not in superuser_client.get(url).content.decode()
+
+
+def test_experiment_form_does_not_list_every_recommendation(superuser_client, django_assert_max_num_queries):
+    from tests.factories import RecommendationFactory
+
+    RecommendationFactory.create_batch(300)
+    with django_assert_max_num_queries(20):
+        page = superuser_client.get(reverse("admin:post_mortem_experiment_add"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert body.count("<option") < 50  # the recommendation is picked through autocomplete
+    assert "admin-autocomplete" in body or "autocomplete" in body
