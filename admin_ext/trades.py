@@ -455,14 +455,16 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
 
     def export_action(self, request: HttpRequest):
         """Say on the export page whether the file holds the filtered list or every trade."""
-        if request.method == "GET" and self.has_export_permission(request):
+        response = super().export_action(request)
+        # A redirect means the link was refused (unknown parameters): nothing to describe.
+        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
             filters = describe_list_filters(request.GET)
             if filters:
                 count = self.get_export_queryset(request).count()
                 messages.info(request, f"Exports the filtered list ({filters}): {count:,} trades.")
             else:
                 messages.info(request, "Exports every trade (no filter applied on the list).")
-        return super().export_action(request)
+        return response
 
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)
