@@ -31,7 +31,7 @@ from post_mortem.mining import describe
 from post_mortem.mining.miner import DEFAULT_MIN_TRADES
 from post_mortem.models import AnalysisPattern, ImprovementPlan, Trade
 from post_mortem.models.choices import IMPLEMENTATION_STATUS_COLORS
-from post_mortem.selectors.patterns import top_patterns
+from post_mortem.selectors.patterns import pattern_segment_facts, top_patterns
 from post_mortem.services.patterns import mining_run_start
 from post_mortem.services.plans import plan_run_start
 
@@ -188,28 +188,7 @@ def _comparison_sentence(p: AnalysisPattern) -> str:
     details = p.details or {}
     if not details.get("comparison"):
         return "Segment against the rest of the period's trades (mined before day-aware comparisons)."
-    facts = describe.SegmentFacts(
-        factor=p.factor,
-        segment=p.segment,
-        n=p.n,
-        share=float(details.get("share") or 0),
-        mean_r=p.mean_r or 0.0,
-        mean_r_rest=p.mean_r_rest or 0.0,
-        effect=p.effect,
-        ci_low=p.ci_low,
-        ci_high=p.ci_high,
-        p_value=p.p_value,
-        q_value=p.q_value,
-        win_rate=p.win_rate or 0.0,
-        win_rate_rest=p.win_rate_rest or 0.0,
-        fisher_p=p.fisher_p if p.fisher_p is not None else float("nan"),
-        dollars_at_stake=p.dollars_at_stake,
-        significant=p.significant,
-        reference=details.get("reference", ""),
-        comparison=details["comparison"],
-        n_days=int(details.get("n_days") or 0),
-        n_days_ref=int(details.get("n_days_ref") or 0),
-    )
+    facts = pattern_segment_facts(p)
     return "Compared " + describe.comparison_text(facts, after_loss_minutes=details.get("after_loss_minutes", 30)) + "."
 
 

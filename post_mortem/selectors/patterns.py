@@ -18,6 +18,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from ..context import TradeFrame
+from ..mining import describe
 from ..mining.segments import AnalysisColumns
 from ..models import AnalysisPattern, ImprovementPlan, Trade, TradeAnalysis
 
@@ -231,3 +232,31 @@ def top_patterns(limit: int = 5) -> list[AnalysisPattern]:
 
 def plan_with_recommendations(plan_id: int) -> ImprovementPlan:
     return ImprovementPlan.objects.prefetch_related("recommendations", "patterns").get(pk=plan_id)
+
+
+def pattern_segment_facts(p: AnalysisPattern) -> describe.SegmentFacts:
+    """A stored pattern's numbers as the texts quote them, so the plan and the pattern page
+    describe the same comparison (group, days as the unit or within days) the miner made."""
+    details = p.details or {}
+    return describe.SegmentFacts(
+        factor=p.factor,
+        segment=p.segment,
+        n=p.n,
+        share=float(details.get("share", p.n / max(p.n + p.n_rest, 1))),
+        mean_r=p.mean_r or 0.0,
+        mean_r_rest=p.mean_r_rest or 0.0,
+        effect=p.effect,
+        ci_low=p.ci_low,
+        ci_high=p.ci_high,
+        p_value=p.p_value,
+        q_value=p.q_value,
+        win_rate=p.win_rate or 0.0,
+        win_rate_rest=p.win_rate_rest or 0.0,
+        fisher_p=p.fisher_p if p.fisher_p is not None else float("nan"),
+        dollars_at_stake=p.dollars_at_stake,
+        significant=p.significant,
+        reference=details.get("reference", ""),
+        comparison=details.get("comparison", "within_day"),
+        n_days=int(details.get("n_days") or 0),
+        n_days_ref=int(details.get("n_days_ref") or 0),
+    )

@@ -37,34 +37,13 @@ from ..models import (
     RecommendationSource,
     RunKind,
 )
-from ..selectors.patterns import latest_mined_period, patterns_for_period
+from ..selectors.patterns import latest_mined_period, pattern_segment_facts, patterns_for_period
 from .runs import RunOutcome, enqueue_after_commit, run_create, run_execute
 
 logger = logging.getLogger(__name__)
 
 MAX_WEAKNESSES = 8
 MAX_STRENGTHS = 3
-
-
-def _facts(p: AnalysisPattern) -> describe.SegmentFacts:
-    return describe.SegmentFacts(
-        factor=p.factor,
-        segment=p.segment,
-        n=p.n,
-        share=float((p.details or {}).get("share", p.n / max(p.n + p.n_rest, 1))),
-        mean_r=p.mean_r or 0.0,
-        mean_r_rest=p.mean_r_rest or 0.0,
-        effect=p.effect,
-        ci_low=p.ci_low,
-        ci_high=p.ci_high,
-        p_value=p.p_value,
-        q_value=p.q_value,
-        win_rate=p.win_rate or 0.0,
-        win_rate_rest=p.win_rate_rest or 0.0,
-        fisher_p=p.fisher_p if p.fisher_p is not None else float("nan"),
-        dollars_at_stake=p.dollars_at_stake,
-        significant=p.significant,
-    )
 
 
 def _scope_accounts(p: AnalysisPattern) -> list[str]:
@@ -132,7 +111,7 @@ def plan_build(
         improvements: list[dict[str, Any]] = []
         for rank, p in enumerate([*weaknesses, *strengths], start=1):
             weakness = p.effect < 0
-            facts = _facts(p)
+            facts = pattern_segment_facts(p)
             rule = describe.rule_text(p.factor, p.segment, weakness=weakness, after_loss_minutes=after_loss_minutes)
             target = describe.target_text(facts)
             scope = _scope_accounts(p)
