@@ -30,8 +30,10 @@ def trades(db):
         )
         for i in range(3)
     ]
-    for _ in range(40):
-        MarketBarFactory(high=101.5, low=96.5)  # a range holding every fill, so the bars are used
+    for i in range(40):  # explicit times: the factory's sequence runs on across the whole suite
+        MarketBarFactory(  # a range holding every fill, so the bars are used
+            timestamp=dt.datetime(2026, 1, 5, 14, 0, tzinfo=UTC) + dt.timedelta(minutes=5 * i), high=101.5, low=96.5
+        )
     return out
 
 

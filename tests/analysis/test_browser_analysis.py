@@ -26,8 +26,10 @@ def test_select_analyze_watch_run_open_analysis(admin_page, live_server):  # noq
         )
         for i in range(4)
     ]
-    for _ in range(60):
-        MarketBarFactory(high=101.5, low=96.5)  # a range holding every fill, so the bars are used
+    for i in range(60):  # explicit times: the factory's sequence runs on across the whole suite
+        MarketBarFactory(  # a range holding every fill, so the bars are used
+            timestamp=start - dt.timedelta(minutes=30) + dt.timedelta(minutes=5 * i), high=101.5, low=96.5
+        )
     tab = admin_page
     tab.goto(f"{live_server.url}/admin/post_mortem/trade/")
     form = tab.locator("#changelist-form")
