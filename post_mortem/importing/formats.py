@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from .canonical import REQUIRED_COLUMNS, ImportFormatError, RowError, unknown_column_problems
-from .readers import Source, _not_utf8, is_xlsx, read_table, source_bytes
+from .readers import Source, _not_utf8, is_xlsx, read_table, source_bytes, xlsx_sheet_rows
 
 BUILTIN_FORMATS = ("canonical", "auto")
 
@@ -58,7 +58,7 @@ def convert(
         table = read_table(source, file_name=file_name)
         if file_format == "auto" and is_canonical_header(table.columns):
             return _canonical(table)
-        text, line_map = brokers.table_to_text(table.columns, table.rows, header=table.raw_columns or None)
+        text, line_map = brokers.sheet_to_text(xlsx_sheet_rows(source))
     else:
         data = source_bytes(source)
         try:

@@ -296,6 +296,38 @@ def _xlsx_rows(data: bytes, values, iterator, columns: list[str]) -> Iterator[tu
         formulas.close()
 
 
+def xlsx_sheet_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
+    """Every row of the first sheet as (sheet row number, cell texts), title rows included.
+
+    Why positional and not keyed by the first row: broker reports saved as XLSX (MetaTrader's
+    Trade History Report) start with title rows and hold several tables, so the header is found
+    by the broker layout, as in a CSV file. A formula cell without a saved value reads as its
+    formula, as in `read_table`.
+    """
+    data = source_bytes(source)
+    values = _open_workbook(data, data_only=True)
+    formulas = _FormulaSheet(data)
+    try:
+        for line, cells in enumerate(values.worksheets[0].iter_rows(values_only=True), start=1):
+            texts = [cell_text(v) for v in cells]
+            if any(v is None for v in cells) and any(t.strip() for t in texts):
+                row = formulas.row_at(line)
+                for index, value in enumerate(cells):
+                    formula = row[index] if row is not None and index < len(row) else None
+                    if value is None and isinstance(formula, str) and formula.startswith("="):
+                        texts[index] = formula
+            while texts and not texts[-1].strip():
+                texts.pop()
+            yield line, texts
+    except ImportFormatError:
+        raise
+    except Exception as exc:
+        raise ImportFormatError([RowError(1, "file", f"the workbook cannot be read ({type(exc).__name__})")]) from exc
+    finally:
+        values.close()
+        formulas.close()
+
+
 def count_data_rows(data: bytes) -> int:
     """A cheap upper bound on data rows, to decide sync vs background import before parsing."""
     if data[:4] == XLSX_MAGIC:

@@ -77,12 +77,11 @@ class ProposalResult:
 
 def _text(data: bytes, file_name: str = "") -> str:
     """The file as the import's layout stage sees it: an XLSX sheet becomes CSV text the same way."""
-    from ..importing.brokers import table_to_text
-    from ..importing.readers import is_xlsx, read_table
+    from ..importing.brokers import sheet_to_text
+    from ..importing.readers import is_xlsx, xlsx_sheet_rows
 
     if is_xlsx(data, file_name):
-        table = read_table(data, file_name=file_name)
-        return table_to_text(table.columns, table.rows, header=table.raw_columns or None)[0]
+        return sheet_to_text(xlsx_sheet_rows(data))[0]
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -266,6 +266,32 @@ GOLDEN_FLAT = {
 }
 GOLDEN_FLAT["das_symbol_header.csv"] = GOLDEN_FLAT["das_trades.csv"]
 
+# IBKR Activity Statement: the Order row of AAPL's buy is repeated by two Trade rows (600 + 400,
+# commissions 3 + 2); the sell of 1,000 (commission 5) is an Order row alone. FIFO splits it
+# 600/400 (exit commission 3 + 2); flat to flat it is one trade of 1,000 with fees 10.
+GOLDEN["ibkr_activity.csv"] = (
+    "ibkr_activity",
+    [
+        ("U1111111", "AAPL", "LONG", "600", "190", "191.5", "6", "1"),
+        ("U1111111", "AAPL", "LONG", "400", "190", "191.5", "4", "1"),
+        ("U1111111", "TSLA", "SHORT", "200", "250", "248", "2", "1"),
+        ("U2222222", "NVDA", "LONG", "50", "120", "119", "1", "1"),
+        ("U1111111", "SPY 18DEC26 450 C", "LONG", "2", "5.1", "5.6", "2.6", "100"),
+        ("U2222222", "MESU6", "SHORT", "2", "5400.25", "5398", "2.48", "5"),
+    ],
+    "1972.5",
+    "18.08",
+)
+GOLDEN_FLAT["ibkr_activity.csv"] = (
+    "ibkr_activity",
+    [
+        ("U1111111", "AAPL", "LONG", "1000", "190", "191.5", "10", "1"),
+        *GOLDEN["ibkr_activity.csv"][1][2:],
+    ],
+    "1972.5",
+    "18.08",
+)
+
 
 def _key(row: dict[str, str]) -> tuple:
     return tuple(

@@ -6,7 +6,7 @@ everything returns canonical text rows for the one canonical validator.
 """
 
 from .base import BrokerIssue, BrokerOptions, BrokerParse
-from .convert import is_canonical_text, parse_with_context, table_to_text
+from .convert import is_canonical_text, parse_with_context, sheet_to_text, table_to_text
 from .custom import LayoutSpec
 from .registry import LAYOUT_NAMES, detect_layout, parse_broker_text, unknown_layout_message
 
@@ -20,6 +20,7 @@ __all__ = [
     "is_canonical_text",
     "parse_broker_text",
     "parse_with_context",
+    "sheet_to_text",
     "table_to_text",
     "unknown_layout_message",
 ]

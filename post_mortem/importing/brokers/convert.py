@@ -129,3 +129,21 @@ def table_to_text(
         writer.writerow([row.get(c, "") for c in columns])
         line_map[index] = line
     return buffer.getvalue(), line_map
+
+
+def sheet_to_text(rows: Iterable[tuple[int, list[str]]]) -> tuple[str, dict[int, int]]:
+    """A sheet's rows (title rows and all tables) as CSV text, and the map from text lines to sheet rows.
+
+    Why: broker layouts find their header and sections in CSV text; a report saved as XLSX keeps
+    its title rows and several tables, so it is written out row by row, not keyed by its first row.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    line_map: dict[int, int] = {}
+    text_line = 1
+    for sheet_line, cells in rows:
+        line_map[text_line] = sheet_line
+        before = buffer.tell()
+        writer.writerow(cells)
+        text_line += buffer.getvalue()[before:].count("\n")
+    return buffer.getvalue(), line_map

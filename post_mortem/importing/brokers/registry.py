@@ -20,6 +20,7 @@ from .executions import (
     TradervueLayout,
     TradovateOrdersLayout,
 )
+from .ibkr_activity import IBKRActivityStatementLayout
 from .parsing import csv_lines, norm_header
 from .roundtrip import (
     MT5Layout,
@@ -45,6 +46,7 @@ BUILTIN_LAYOUTS: tuple[type[BrokerLayout], ...] = (
     TradervueLayout,
     TradovateOrdersLayout,
     IBKRTransactionHistoryLayout,
+    IBKRActivityStatementLayout,
 )
 LAYOUT_NAMES = tuple(layout.name for layout in BUILTIN_LAYOUTS)
 
