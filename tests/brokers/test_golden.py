@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from post_mortem.importing.brokers import BrokerOptions, detect_layout, parse_broker_text
+from post_mortem.importing.brokers.convert import sheet_to_text
 from post_mortem.importing.brokers.parsing import parse_datetime
+from post_mortem.importing.readers import xlsx_sheet_rows
 from post_mortem.trade_math import derive_trade_numbers
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "brokers"
@@ -282,6 +284,19 @@ GOLDEN["ibkr_activity.csv"] = (
     "1972.5",
     "18.08",
 )
+# MetaTrader 5 Trade History Report (XLSX, built by make_mt5_report.py): the Positions table
+# only; contract size from Profit (EURUSD/GBPUSD 100000, XAUUSD 100, US30 1), fees = -(commission + swap).
+GOLDEN["mt5_report.xlsx"] = GOLDEN_FLAT["mt5_report.xlsx"] = (
+    "mt5_report",
+    [
+        ("5012345", "EURUSD", "LONG", "1", "1.085", "1.0865", "7", "100000"),
+        ("5012345", "XAUUSD", "SHORT", "0.5", "2350", "2340", "3.7", "100"),
+        ("5012345", "US30", "LONG", "2", "39000", "38990", "0", "1"),
+        ("5012345", "GBPUSD", "SHORT", "0.3", "1.27", "1.272", "2.1", "100000"),
+    ],
+    "570",
+    "12.8",
+)
 GOLDEN_FLAT["ibkr_activity.csv"] = (
     "ibkr_activity",
     [
@@ -299,8 +314,15 @@ def _key(row: dict[str, str]) -> tuple:
     )
 
 
+def _fixture_text(name: str) -> str:
+    """The file as the import's layout stage sees it (an XLSX sheet row by row, as CSV text)."""
+    if name.endswith(".xlsx"):
+        return sheet_to_text(xlsx_sheet_rows(FIXTURES / name))[0]
+    return (FIXTURES / name).read_text(encoding="utf-8-sig")
+
+
 def _parse(name: str, options: BrokerOptions = OPTIONS):
-    text = (FIXTURES / name).read_text(encoding="utf-8-sig")
+    text = _fixture_text(name)
     layout = detect_layout(text)
     return layout, parse_broker_text(text, layout=layout, options=options) if layout else None
 

@@ -21,6 +21,7 @@ from .executions import (
     TradovateOrdersLayout,
 )
 from .ibkr_activity import IBKRActivityStatementLayout
+from .mt5_report import MT5TradeHistoryReportLayout
 from .parsing import csv_lines, norm_header
 from .roundtrip import (
     MT5Layout,
@@ -47,6 +48,7 @@ BUILTIN_LAYOUTS: tuple[type[BrokerLayout], ...] = (
     TradovateOrdersLayout,
     IBKRTransactionHistoryLayout,
     IBKRActivityStatementLayout,
+    MT5TradeHistoryReportLayout,
 )
 LAYOUT_NAMES = tuple(layout.name for layout in BUILTIN_LAYOUTS)
 
