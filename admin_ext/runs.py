@@ -7,14 +7,11 @@ the run produced.
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateTimeFilter
@@ -23,6 +20,7 @@ from unfold.decorators import display
 from admin_ext import whatif
 from admin_ext.formatting import fmt_cost
 from admin_ext.labels import humanize_code
+from admin_ext.views import AdminEndpoint, AdminPage, admin_page
 from post_mortem.engines.vocabulary import FACTOR_BY_CODE
 from post_mortem.models import (
     AnalysisPattern,
@@ -115,69 +113,95 @@ class JobRunAdmin(ModelAdmin):
         return fmt_cost(obj.cost_usd)
 
     def get_urls(self):
-        wrap = self.admin_site.admin_view
         return [
-            path("<int:object_id>/progress/", wrap(self.progress_view), name="post_mortem_jobrun_progress"),
-            path("what-if/", wrap(partial(whatif.scenario_view, self)), name="post_mortem_jobrun_what_if"),
-            path(
-                "what-if/<int:run_id>/",
-                wrap(partial(whatif.result_view, self)),
-                name="post_mortem_jobrun_what_if_result",
-            ),
+            admin_page(self, "<int:object_id>/progress/", RunProgressEndpoint, "post_mortem_jobrun_progress"),
+            admin_page(self, "what-if/", whatif.ScenarioPage, "post_mortem_jobrun_what_if"),
+            admin_page(self, "what-if/<int:run_id>/", whatif.ResultPage, "post_mortem_jobrun_what_if_result"),
             *super().get_urls(),
         ]
-
-    def _get_run(self, request: HttpRequest, object_id) -> JobRun:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        try:
-            return get_object_or_404(JobRun.objects.select_related("created_by"), pk=int(object_id))
-        except ValueError as exc:
-            raise Http404 from exc
-
-    def progress_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
-        """The small JSON the run page polls (escaped on the client with textContent)."""
-        return JsonResponse(run_progress(run=self._get_run(request, object_id)))
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
         if request.method != "GET":
             raise PermissionDenied  # a read-only page: runs change only through their services
-        run = self._get_run(request, object_id)
-        failures = []
+        return RunPage.as_view(model_admin=self)(request, object_id=object_id)
+
+
+def _get_run(object_id) -> JobRun:
+    try:
+        return get_object_or_404(JobRun.objects.select_related("created_by"), pk=int(object_id))
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+class RunProgressEndpoint(AdminEndpoint):
+    """The small JSON the run page polls (escaped on the client with textContent)."""
+
+    permission_required = ("post_mortem.view_jobrun",)
+
+    def get(self, request: HttpRequest, object_id: int) -> JsonResponse:
+        return JsonResponse(run_progress(run=_get_run(object_id)))
+
+
+class RunPage(AdminPage):
+    """One run: live progress, counts, cost, failures (linked to their trades), what it produced."""
+
+    permission_required = ("post_mortem.view_jobrun",)
+    template_name = "admin_ext/runs/detail.html"
+
+    def get_title(self) -> str:
+        return f"{self.run.get_kind_display()} run #{self.run.pk}"
+
+    def get(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        self.run = _get_run(object_id)
+        return super().get(request, object_id=object_id)
+
+    def get_context_data(self, **kwargs):
+        run, user = self.run, self.request.user
         trade_refs = [f.get("ref") for f in run.failures if isinstance(f.get("ref"), int)]
         labels = {}
         if run.kind == RunKind.ANALYSIS and trade_refs:
             labels = {t.pk: str(t) for t in Trade.objects.filter(pk__in=trade_refs[:200])}
-        can_view_trades = request.user.has_perm("post_mortem.view_trade")
+        can_view_trades = user.has_perm("post_mortem.view_trade")
+        failure_rows = []
         for failure in run.failures:
             ref = failure.get("ref")
-            url = ""
+            label = labels.get(ref, ref)
             if run.kind == RunKind.ANALYSIS and isinstance(ref, int) and can_view_trades:
                 url = reverse("admin:post_mortem_trade_change", args=[ref])
-            failures.append(
-                {"ref": ref, "label": labels.get(ref, ref), "reason": failure.get("reason", ""), "url": url}
-            )
+                label = format_html('<a class="text-primary-600" href="{}">{}</a>', url, label)
+            failure_rows.append([label, failure.get("reason", "")])
         analyses = []
-        if run.kind == RunKind.ANALYSIS and request.user.has_perm("post_mortem.view_tradeanalysis"):
+        if run.kind == RunKind.ANALYSIS and user.has_perm("post_mortem.view_tradeanalysis"):
             analyses = list(analyses_recent_since(run=run, limit=25))
-        for analysis in analyses:
-            analysis.factor_titles = [
-                FACTOR_BY_CODE[c].title if c in FACTOR_BY_CODE else humanize_code(c) for c in analysis.primary_factors
+        analysis_rows = [
+            [
+                format_html(
+                    '<a class="text-primary-600 analysis-link" href="{}">{}</a>',
+                    reverse("admin:post_mortem_tradeanalysis_change", args=[analysis.pk]),
+                    analysis.trade,
+                ),
+                analysis.success_score,
+                ", ".join(
+                    FACTOR_BY_CODE[c].title if c in FACTOR_BY_CODE else humanize_code(c)
+                    for c in analysis.primary_factors
+                ),
             ]
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{run.get_kind_display()} run #{run.pk}",
-            "produced": run_outputs(run=run, user=request.user),
-            "params": [(humanize_code(k), "—" if v in (None, "") else v) for k, v in (run.params or {}).items()],
-            "opts": self.model._meta,
-            "run": run,
-            "progress": run_progress(run=run),
-            "progress_url": reverse("admin:post_mortem_jobrun_progress", args=[run.pk]),
-            "failures": failures,
-            "analyses": analyses,
-            "status_color": RUN_STATUS_COLORS.get(run.status, "info"),
-            "what_if_url": reverse("admin:post_mortem_jobrun_what_if_result", args=[run.pk])
+            for analysis in analyses
+        ]
+        return super().get_context_data(
+            **kwargs,
+            produced=run_outputs(run=run, user=user),
+            params=[(humanize_code(k), "—" if v in (None, "") else v) for k, v in (run.params or {}).items()],
+            run=run,
+            progress=run_progress(run=run),
+            progress_url=reverse("admin:post_mortem_jobrun_progress", args=[run.pk]),
+            failures_table={"headers": ["Item", "Reason"], "rows": failure_rows},
+            analyses_table={"headers": ["Trade", "Score", "Primary factors"], "rows": analysis_rows}
+            if analysis_rows
+            else None,
+            analyses_title=f"Post-mortems written by this run (latest {len(analysis_rows)})",
+            status_color=RUN_STATUS_COLORS.get(run.status, "info"),
+            what_if_url=reverse("admin:post_mortem_jobrun_what_if_result", args=[run.pk])
             if run.kind == RunKind.WHATIF
             else "",
-        }
-        return TemplateResponse(request, "admin_ext/runs/detail.html", context)
+        )

@@ -14,10 +14,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
@@ -27,6 +26,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from admin_ext.views import AdminPage
 from post_mortem.mining.segments import FACTORS
 from post_mortem.models import AnalysisPattern, JobRun, Recommendation, RunKind
 from post_mortem.services.whatif import rules_for_pattern, rules_for_recommendation, what_if_start
@@ -141,46 +141,55 @@ def recommendation_scenario_url(rec: Recommendation) -> str:
     return scenario_url(rules_for_recommendation(rec) or None)
 
 
-def scenario_view(model_admin, request: HttpRequest) -> HttpResponse:
+class ScenarioPage(AdminPage):
     """Compose a scenario; POST queues the replay and opens its result page."""
-    if not can_run_what_if(request.user):
-        raise PermissionDenied
-    initial: dict[str, Any] = {}
-    prefilled = False
-    if request.method == "GET" and request.GET.get("rules"):
-        try:
-            rules = json.loads(request.GET["rules"])
-            initial = initial_from_rules(rules if isinstance(rules, list) else [])
-            prefilled = bool(initial)
-        except (json.JSONDecodeError, AttributeError, TypeError):
-            messages.warning(request, "The proposed rules could not be read; compose them below.")
-    form = WhatIfForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            run = what_if_start(
-                rules=form.rules(),
-                account=data.get("account") or None,
-                since=data.get("since"),
-                until=data.get("until"),
-                source=form.source_dict(),
-                created_by=request.user,
-            )
-        except ValidationError as exc:
-            form.add_error(None, "; ".join(exc.messages))
-        else:
-            return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_what_if_result", args=[run.pk]))
-    source = initial.get("source") or (form.data.get("source") if form.is_bound else "")
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": "What if: replay rules on the actual trades",
-        "opts": model_admin.model._meta,
-        "form": form,
-        "prefilled": prefilled,
-        "source_link": _source_link(source),
-        "recent": JobRun.objects.filter(kind=RunKind.WHATIF).order_by("-created_at", "-id")[:10],
-    }
-    return TemplateResponse(request, "admin_ext/whatif/scenario.html", context)
+
+    permission_required = ("post_mortem.add_jobrun",)
+    template_name = "admin_ext/whatif/scenario.html"
+    title = "What if: replay rules on the actual trades"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        initial: dict[str, Any] = {}
+        prefilled = False
+        if request.GET.get("rules"):
+            try:
+                rules = json.loads(request.GET["rules"])
+                initial = initial_from_rules(rules if isinstance(rules, list) else [])
+                prefilled = bool(initial)
+            except (json.JSONDecodeError, AttributeError, TypeError):
+                messages.warning(request, "The proposed rules could not be read; compose them below.")
+        form = WhatIfForm(initial=initial)
+        return self.render_to_response(
+            self.get_context_data(form=form, prefilled=prefilled, source=initial.get("source") or "")
+        )
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = WhatIfForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                run = what_if_start(
+                    rules=form.rules(),
+                    account=data.get("account") or None,
+                    since=data.get("since"),
+                    until=data.get("until"),
+                    source=form.source_dict(),
+                    created_by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, "; ".join(exc.messages))
+            else:
+                return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_what_if_result", args=[run.pk]))
+        return self.render_to_response(
+            self.get_context_data(form=form, prefilled=False, source=form.data.get("source") or "")
+        )
+
+    def get_context_data(self, *, source: str = "", **kwargs) -> dict[str, Any]:
+        return super().get_context_data(
+            **kwargs,
+            source_link=_source_link(source),
+            recent=JobRun.objects.filter(kind=RunKind.WHATIF).order_by("-created_at", "-id")[:10],
+        )
 
 
 def _source_link(source: str | None) -> dict[str, str] | None:
@@ -317,46 +326,51 @@ def _verdict_text(d: dict[str, Any] | None) -> str:
     )
 
 
-def result_view(model_admin, request: HttpRequest, run_id: int) -> HttpResponse:
+class ResultPage(AdminPage):
     """The replay of one run: figures side by side, equity curves, the difference with its CI."""
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
-    run = get_object_or_404(JobRun.objects.filter(kind=RunKind.WHATIF).select_related("created_by"), pk=run_id)
-    result = run.result or {}
-    oos = result.get("out_of_sample")
-    rows = [("Whole selection (in-sample)" if oos else "Replayed − actual", result.get("difference"))]
-    if oos:
-        rows += [
-            (f"Discovery part (before {oos.get('split_date')})", oos.get("in_sample")),
-            (f"Out-of-sample (from {oos.get('split_date')})", oos.get("difference")),
-        ]
-    selection = result.get("selection") or {}
-    trades_url = reverse("admin:post_mortem_trade_changelist")
-    query = {}
-    if selection.get("account"):
-        query["account__exact"] = selection["account"]
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": f"What-if run #{run.pk}",
-        "opts": model_admin.model._meta,
-        "run": run,
-        "result": result,
-        "rules": (run.params or {}).get("rules") or [],
-        "side_rows": _side_rows(result),
-        "difference": result.get("difference"),
-        "verdict_text": _verdict_text(result.get("difference")),
-        "oos": oos,
-        "oos_q_text": _p_text(oos["discovery_q_value"]) if oos and oos.get("discovery_q_value") is not None else "",
-        "curve_chart": _curve_chart(result.get("curves") or {}) if result.get("curves") else None,
-        "curve_options": CURVE_OPTIONS,
-        "diff_plot": _difference_plot(rows),
-        "source_link": _source_link(_source_string((run.params or {}).get("source"))),
-        "run_url": reverse("admin:post_mortem_jobrun_change", args=[run.pk]),
-        "trades_url": f"{trades_url}?{urlencode(query)}" if query else trades_url,
-        "again_url": scenario_url((run.params or {}).get("rules") or None),
-        "refresh": not run.is_finished,
-    }
-    return TemplateResponse(request, "admin_ext/whatif/result.html", context)
+
+    permission_required = ("post_mortem.view_jobrun",)
+    template_name = "admin_ext/whatif/result.html"
+
+    def get_title(self) -> str:
+        return f"What-if run #{self.run.pk}"
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        run_id = kwargs.pop("run_id")
+        run = get_object_or_404(JobRun.objects.filter(kind=RunKind.WHATIF).select_related("created_by"), pk=run_id)
+        self.run = run
+        result = run.result or {}
+        oos = result.get("out_of_sample")
+        rows = [("Whole selection (in-sample)" if oos else "Replayed − actual", result.get("difference"))]
+        if oos:
+            rows += [
+                (f"Discovery part (before {oos.get('split_date')})", oos.get("in_sample")),
+                (f"Out-of-sample (from {oos.get('split_date')})", oos.get("difference")),
+            ]
+        selection = result.get("selection") or {}
+        trades_url = reverse("admin:post_mortem_trade_changelist")
+        query = {}
+        if selection.get("account"):
+            query["account__exact"] = selection["account"]
+        return super().get_context_data(
+            **kwargs,
+            run=run,
+            result=result,
+            rules=(run.params or {}).get("rules") or [],
+            side_rows=_side_rows(result),
+            difference=result.get("difference"),
+            verdict_text=_verdict_text(result.get("difference")),
+            oos=oos,
+            oos_q_text=_p_text(oos["discovery_q_value"]) if oos and oos.get("discovery_q_value") is not None else "",
+            curve_chart=_curve_chart(result.get("curves") or {}) if result.get("curves") else None,
+            curve_options=CURVE_OPTIONS,
+            diff_plot=_difference_plot(rows),
+            source_link=_source_link(_source_string((run.params or {}).get("source"))),
+            run_url=reverse("admin:post_mortem_jobrun_change", args=[run.pk]),
+            trades_url=f"{trades_url}?{urlencode(query)}" if query else trades_url,
+            again_url=scenario_url((run.params or {}).get("rules") or None),
+            refresh=not run.is_finished,
+        )
 
 
 def _source_string(source: dict[str, int] | None) -> str:
