@@ -79,9 +79,11 @@ class TradeFrame:
 class EpochSeconds(Func):
     """Seconds since 1970-01-01 UTC as a float, computed by the database.
 
-    Why (scale, issue 7): at 1M trades, building a datetime per value (and a Decimal per price)
+    Why: at 1M trades, building a datetime per value (and a Decimal per price)
     in Python made loading the frame cost more than mining it. SQLite keeps aware datetimes as
-    naive UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]': whole seconds via strftime, plus the fraction.
+    naive UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]': whole seconds via strftime, plus the fraction,
+    which is exact to the microsecond (julianday() arithmetic is not: it put whole-minute times
+    about 2e-5 s early, so 10:00:00 read as hour 9).
     """
 
     output_field = FloatField()

@@ -17,7 +17,7 @@ from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from ..context import TradeFrame
+from ..context import EpochSeconds, TradeFrame
 from ..mining import describe
 from ..mining.segments import AnalysisColumns
 from ..models import AnalysisPattern, ImprovementPlan, Trade, TradeAnalysis
@@ -31,27 +31,6 @@ LOW_VOLATILITY_RATIO = 0.75
 def desk_day_start(day: dt.date) -> dt.datetime:
     """Midnight of a desk-local date, as an aware datetime (periods are desk-local days)."""
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=ZoneInfo(settings.DESK_TIMEZONE))
-
-
-class EpochSeconds(Func):
-    """A datetime column as UTC epoch seconds (float), computed by the database.
-
-    Why: converting a million datetimes to Python objects and back costs seconds; the numbers
-    are all the miner needs.
-    """
-
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # Django stores UTC text; julianday() parses it (microseconds kept to ~1e-4 s).
-        return self.as_sql(
-            compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)", **extra_context
-        )
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::double precision", **extra_context
-        )
 
 
 _MINING_COLUMNS = (

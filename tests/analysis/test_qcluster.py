@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from post_mortem.models import ChunkStatus, JobRun, Recommendation, RunStatus, TradeAnalysis
-from tests.conftest import qcluster_env
 from tests.factories import TradeFactory
+from tests.qcluster import running_qcluster
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.qcluster, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
@@ -30,31 +24,11 @@ def test_analyze_trades_wait_through_a_real_cluster(tmp_path):
             exit_time=start + dt.timedelta(minutes=40 * i + 25),
             exit_price=Decimal("97.5") if i % 4 == 0 else Decimal("101"),
         )
-    env = qcluster_env(Q_WORKERS="2", LOG_LEVEL="WARNING", Q_CLUSTER_NAME=f"analysis_test_{os.getpid()}")
-    env.pop("ANTHROPIC_API_KEY", None)
-    log_path = tmp_path / "qcluster.log"
-    cluster = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        done = subprocess.run(
-            [sys.executable, "manage.py", "analyze_trades", "--all", "--wait", "--json", "--chunk-size", "7",
-             "--engine", "rules", "--timeout", "180"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
-        )  # fmt: skip
-    finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
-            cluster.wait(timeout=10)
-    assert done.returncode == 0, done.stderr + log_path.read_text()
+    with running_qcluster(tmp_path, "analysis_test", workers=2, unset=("ANTHROPIC_API_KEY",)) as cluster:
+        done = cluster.manage(
+            "analyze_trades", "--all", "--wait", "--json", "--chunk-size", "7", "--engine", "rules", "--timeout", "180"
+        )
+    assert done.returncode == 0, done.stderr + cluster.log()
     payload = json.loads(done.stdout.strip().splitlines()[-1])
     assert payload["analyzed"] == 30 and payload["failed"] == 0
     run = JobRun.objects.get(pk=payload["run"])

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from post_mortem.models import ImpactAssessment, ImplementationStatus, JobRun, RunStatus
-from tests.conftest import qcluster_env
 from tests.factories import RecommendationFactory
 from tests.feedback.helpers import plant_trades
+from tests.qcluster import running_qcluster
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.qcluster, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
@@ -28,33 +22,9 @@ def test_measure_impact_wait_through_real_cluster(tmp_path):
     rec = RecommendationFactory(
         implementation_status=ImplementationStatus.IMPLEMENTED, implementation_date=dt.date(2026, 8, 1)
     )
-    env = qcluster_env(Q_WORKERS="1", LOG_LEVEL="WARNING", Q_CLUSTER_NAME=f"impact_test_{os.getpid()}")
-    log = (tmp_path / "qcluster.log").open("w")
-    cluster = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        out = subprocess.run(
-            [sys.executable, "manage.py", "measure_impact", "--wait", "--json", "--timeout", "120"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-    finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
-            cluster.wait(timeout=10)
-    assert out.returncode == 0, out.stderr + (tmp_path / "qcluster.log").read_text()
+    with running_qcluster(tmp_path, "impact_test") as cluster:
+        out = cluster.manage("measure_impact", "--wait", "--json", "--timeout", "120", timeout=180)
+    assert out.returncode == 0, out.stderr + cluster.log()
     payload = json.loads(out.stdout.strip().splitlines()[-1])
     [a] = payload["assessments"]
     assert a["recommendation"] == rec.pk and a["significant"] is True and a["ci_low"] > 0

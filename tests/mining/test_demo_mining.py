@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from post_mortem.models import AnalysisPattern
 from post_mortem.services.patterns import patterns_mine
@@ -23,17 +22,14 @@ PLANTED = {
     ("after_loss", "true"): -0.89,
     ("setup", "fade"): -0.45,
     ("setup", "pullback"): 0.40,
-    ("hour", "09"): -0.67,
+    ("hour", "09"): -0.63,
     ("position_size", "1.5x+"): -0.35,
 }
 
 
-# The documented figures are SQLite's. On PostgreSQL the same file gives hour 09 -0.63R (SQLite
-# -0.67R), the other four within 0.03. Cause: SQLite's EpochSeconds (selectors/patterns.py) returns
-# whole-minute entries up to ~2e-5 s early, so 15 demo trades entered at exactly 10:00:00 fall in
-# hour 09 there; PostgreSQL's EXTRACT(EPOCH) is exact. Until the SQLite value is rounded (and the
-# documented figures redone), PostgreSQL gets a wider tolerance.
-TOLERANCE_R = 0.03 if connection.vendor == "sqlite" else 0.05
+# SQLite and PostgreSQL give the same figures (times reach the miner exact to the microsecond on
+# both), so one tolerance holds for both.
+TOLERANCE_R = 0.03
 
 
 def test_demo_desk_planted_effects_and_plan():

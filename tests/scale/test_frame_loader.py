@@ -79,3 +79,22 @@ def test_group_codes_equal_numpy_unique_codes():
         _, expected = np.unique(joined, return_inverse=True)
         assert _group_codes(*keys).tolist() == expected.tolist()
     assert _group_codes(np.array([], dtype=object)).tolist() == []
+
+
+def test_mining_frame_times_are_exact():
+    """The miner's own loader reads times as exactly as the analysis loader: an entry at 10:00:00
+    New York must not read as 09:59:59.99998 (hour 9), a period boundary must not move."""
+    from post_mortem.selectors.patterns import trade_frame_for_mining
+
+    ten = dt.datetime(2026, 7, 2, 14, 0, 0, tzinfo=UTC)  # 10:00:00 New York
+    TradeFactory(entry_time=ten, exit_time=ten + dt.timedelta(minutes=5))
+    TradeFactory(
+        entry_time=dt.datetime(2026, 3, 8, 6, 59, 59, 999999, tzinfo=UTC),
+        exit_time=dt.datetime(2026, 3, 8, 7, 0, 0, 1, tzinfo=UTC),
+    )
+    frame = trade_frame_for_mining(until=None)
+    trades = {t.pk: t for t in Trade.objects.all()}
+    for pos, pk in enumerate(frame.id.tolist()):
+        assert frame.entry_ts[pos] == pytest.approx(trades[pk].entry_time.timestamp(), abs=1e-6)
+        assert frame.exit_ts[pos] == pytest.approx(trades[pk].exit_time.timestamp(), abs=1e-6)
+    assert ten.timestamp() in frame.entry_ts.tolist()
