@@ -26,3 +26,24 @@ class SafeExportMixin:
                 "ignored. Filter the list first, then use Export.",
             )
             return HttpResponseRedirect(request.path)
+
+
+class ExportedColumnsMixin:
+    """The export page lists the columns the file will hold, not the columns an import reads.
+
+    Why: import-export shows one field list on both pages (the resource's import fields). A trade
+    import reads only what a file can carry, while the export adds the computed numbers (P&L, R,
+    return, holding time), so the export page lists the resource's export fields instead.
+    """
+
+    def init_request_context_data(self, request: HttpRequest, form) -> dict:
+        context = super().init_request_context_data(request, form)
+        resource_kwargs = self.get_export_resource_kwargs(request)
+        context["fields_list"] = [
+            (
+                resource.get_display_name(),
+                [field.column_name for field in resource(**resource_kwargs).get_export_fields()],
+            )
+            for resource in self.get_export_resource_classes(request)
+        ]
+        return context

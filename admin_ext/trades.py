@@ -37,10 +37,11 @@ from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from admin_ext.analyses import AnalyzeTradesMixin, can_analyze
-from admin_ext.exports import SafeExportMixin
+from admin_ext.exports import ExportedColumnsMixin, SafeExportMixin
 from admin_ext.filters import ExactTextFilter
 from admin_ext.formatting import fmt_duration, fmt_money, fmt_quantity, fmt_r, plain_decimal
 from admin_ext.paginators import EstimatedCountPaginator
+from post_mortem.importing.canonical import REQUIRED_COLUMNS
 from post_mortem.importing.readers import count_data_rows
 from post_mortem.importing.resources import MarketBarResource, TradeResource, UploadedFile
 from post_mortem.models import MarketBar, Trade, TradeAnalysis
@@ -245,7 +246,7 @@ class PageOrderRangeNumericFilter(RangeNumericFilter):
 
 
 @admin.register(Trade)
-class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, ModelAdmin):
+class TradeAdmin(AnalyzeTradesMixin, ExportedColumnsMixin, SafeExportMixin, ImportExportModelAdmin, ModelAdmin):
     resource_classes = [TradeResource]
     import_form_class = TradeImportForm
     confirm_form_class = TradeConfirmImportForm
@@ -469,6 +470,7 @@ class TradeAdmin(AnalyzeTradesMixin, SafeExportMixin, ImportExportModelAdmin, Mo
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)
         context["async_threshold"] = settings.IMPORT_ASYNC_THRESHOLD_ROWS
+        context["required_columns"] = REQUIRED_COLUMNS
         return context
 
 

@@ -19,7 +19,7 @@ from import_export import fields, resources
 from import_export.results import Result, RowResult
 
 from ..models import MarketBar, Trade
-from .canonical import CANONICAL_COLUMNS
+from .canonical import CANONICAL_COLUMNS, EXTRA_COLUMNS
 
 PREVIEW_MAX_ERRORS = 200
 # Cells starting with these are executed as formulas by Excel/LibreOffice/Sheets.
@@ -89,6 +89,17 @@ class TradeResource(resources.ModelResource):
         )
         export_order = fields
         skip_unchanged = True
+
+    def get_import_fields(self) -> list[fields.Field]:
+        """The columns a trade file can carry (what the Import page lists).
+
+        Why: the resource also declares the derived numbers (P&L, R, return, holding time) for the
+        export; a file's values for those are recomputed, never read, so listing them as imported
+        would tell people to fill columns that are ignored.
+        """
+        importable = (*CANONICAL_COLUMNS, *EXTRA_COLUMNS)
+        by_column = {field.column_name: field for field in super().get_import_fields()}
+        return [by_column[column] for column in importable if column in by_column]
 
     # --- export --------------------------------------------------------------------------
     def dehydrate_entry_time(self, trade: Trade) -> str:

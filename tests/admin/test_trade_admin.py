@@ -293,3 +293,19 @@ def test_xlsx_import_through_the_admin(superuser_client):
     confirm = response.context["confirm_form"]
     assert superuser_client.post(PROCESS_URL, {**confirm.initial, "resource": "0"}).status_code == 302
     assert Trade.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_import_page_lists_only_the_columns_a_file_can_carry(ops_client):
+    from post_mortem.importing.canonical import CANONICAL_COLUMNS, DERIVED_COLUMNS
+
+    response = ops_client.get(IMPORT_URL)
+    assert response.status_code == 200
+    [(_resource, listed)] = response.context["fields_list"]
+    assert listed == [*CANONICAL_COLUMNS, "multiplier"]
+    assert not set(listed) & {*DERIVED_COLUMNS, "source_hash", "import_batch", "created_at", "updated_at"}
+    page = response.content.decode()
+    assert "Required columns: external_id, account, symbol, side, quantity" in page
+    export = ops_client.get(reverse("admin:post_mortem_trade_export"))
+    [(_resource, exported)] = export.context["fields_list"]
+    assert exported[: len(listed)] == listed and "net_pnl" in exported  # the export adds the computed numbers
