@@ -204,6 +204,83 @@ GOLDEN: dict[str, tuple[str, list[tuple], str, str]] = {
 }
 GOLDEN["das_symbol_header.csv"] = GOLDEN["das_trades.csv"]
 
+# Platform exports (fixtures/brokers/README.md has the rows and where their shapes come from):
+# Tradovate Fills (the Performance report's fills, with commissions; one inactive fill left out),
+# Rithmic Completed Orders (Filled orders only, an MNQ scale-out, fees = rate x qty) and Trade
+# Performance (the same trades plus an MES short in a second account), Quantower (signed
+# quantities, negative fees), TradeStation orders (Filled only, an option x100, ES "5,412.25"),
+# TradeZero (read by the tradenote layout: SS/BC, an ECN rebate lowering the fees).
+GOLDEN.update(
+    {
+        "tradovate_fills.csv": (
+            "tradovate_fills",
+            [
+                # fees: MNQ 0.52 and ES 1.29 per contract per side
+                ("APEX-3", "MNQU6", "LONG", "2", "20000", "20010.5", "2.08", "2"),
+                ("APEX-3", "MNQU6", "SHORT", "1", "20030", "20050", "1.04", "2"),
+                ("APEX-3", "ESU6", "LONG", "4", "5400", "5406", "10.32", "50"),
+                ("APEX-3", "ESU6", "LONG", "2", "5410", "5406", "5.16", "50"),
+            ],
+            "802",
+            "18.6",
+        ),
+        "rithmic_orders.csv": (
+            "rithmic_orders",
+            [
+                # B 2 @20000.25 (rate 0.51 x 2 = 1.02, half to each lot) -> S 1 @20010 + S 1 @20004.50
+                ("APEX-33521-11", "MNQU6", "LONG", "1", "20000.25", "20010", "1.02", "2"),
+                ("APEX-33521-11", "MNQU6", "LONG", "1", "20000.25", "20004.5", "1.02", "2"),
+                ("APEX-33521-11", "ESU6", "SHORT", "1", "5400.5", "5396.25", "2.58", "50"),
+            ],
+            "240.5",
+            "4.62",
+        ),
+        "rithmic_performance.csv": (
+            "rithmic_performance",
+            [
+                ("APEX-33521-11", "MNQU6", "LONG", "1", "20000.25", "20010", "1.02", "2"),
+                ("APEX-33521-11", "MNQU6", "LONG", "1", "20000.25", "20004.5", "1.02", "2"),
+                ("APEX-33521-11", "ESU6", "SHORT", "1", "5400.5", "5396.25", "2.58", "50"),
+                ("APEX-33521-12", "MESU6", "SHORT", "2", "5410", "5412.5", "1.04", "5"),
+            ],
+            "215.5",
+            "5.66",
+        ),
+        "quantower.csv": (
+            "quantower",
+            [
+                ("QT-EVAL-1", "MNQU6", "LONG", "1", "20000.25", "20012.25", "1.04", "2"),
+                ("QT-EVAL-1", "MNQU6", "LONG", "1", "20000.25", "19995.75", "1.04", "2"),
+                ("QT-EVAL-1", "AAPL", "SHORT", "100", "190.5", "189.75", "0.7", "1"),
+            ],
+            "90",
+            "2.78",
+        ),
+        "tradestation.csv": (
+            "tradestation",
+            [
+                ("11223344", "AAPL", "LONG", "100", "190.5", "191.75", "2", "1"),
+                ("11223344", "TSLA", "SHORT", "50", "250", "248.5", "1", "1"),
+                ("11223344", "ESU26", "LONG", "1", "5412.25", "5418.75", "5", "50"),
+                ("11223344", "AAPL 260717C190", "LONG", "2", "3.2", "3.65", "2.6", "100"),
+            ],
+            "615",
+            "10.6",
+        ),
+        "tradezero.csv": (
+            "tradenote",
+            [
+                # SS 200 @121.50 (fees 1.66, half per lot) -> BC 100 @120.75 (0.50 - 0.20 rebate) + BC 100 @121.90
+                ("TZ-778899", "NVDA", "SHORT", "100", "121.5", "120.75", "1.13", "1"),
+                ("TZ-778899", "NVDA", "SHORT", "100", "121.5", "121.9", "1.63", "1"),
+                ("TZ-778899", "SOFI", "LONG", "1000", "8.12", "8.19", "2.49", "1"),
+            ],
+            "105",
+            "5.25",
+        ),
+    }
+)
+
 
 # Flat to flat: scaling in and out is one trade (quantity = size opened, VWAP entry and exit, fees
 # summed); the totals are the FIFO totals, because grouping never changes the money.
@@ -267,6 +344,40 @@ GOLDEN_FLAT = {
     ),
 }
 GOLDEN_FLAT["das_symbol_header.csv"] = GOLDEN_FLAT["das_trades.csv"]
+GOLDEN_FLAT.update(
+    {
+        "rithmic_orders.csv": (
+            "rithmic_orders",
+            [
+                # B 2 @20000.25 -> S 1 @20010 + S 1 @20004.50: exit 20007.25
+                ("APEX-33521-11", "MNQU6", "LONG", "2", "20000.25", "20007.25", "2.04", "2"),
+                ("APEX-33521-11", "ESU6", "SHORT", "1", "5400.5", "5396.25", "2.58", "50"),
+            ],
+            "240.5",
+            "4.62",
+        ),
+        "quantower.csv": (
+            "quantower",
+            [
+                # B 2 @20000.25 -> S 1 @20012.25 + S 1 @19995.75: exit 20004
+                ("QT-EVAL-1", "MNQU6", "LONG", "2", "20000.25", "20004", "2.08", "2"),
+                ("QT-EVAL-1", "AAPL", "SHORT", "100", "190.5", "189.75", "0.7", "1"),
+            ],
+            "90",
+            "2.78",
+        ),
+        "tradezero.csv": (
+            "tradenote",
+            [
+                # SS 200 @121.50 -> BC 100 @120.75 + BC 100 @121.90: exit 121.325
+                ("TZ-778899", "NVDA", "SHORT", "200", "121.5", "121.325", "2.76", "1"),
+                ("TZ-778899", "SOFI", "LONG", "1000", "8.12", "8.19", "2.49", "1"),
+            ],
+            "105",
+            "5.25",
+        ),
+    }
+)
 
 # IBKR Activity Statement: the Order row of AAPL's buy is repeated by two Trade rows (600 + 400,
 # commissions 3 + 2); the sell of 1,000 (commission 5) is an Order row alone. FIFO splits it
@@ -420,3 +531,12 @@ def test_topstepx_keeps_the_utc_offset_and_ids() -> None:
     first = parsed.rows[0][1]
     assert first["external_id"] == "tsx-90001"
     assert first["entry_time"] == "2026-07-02T13:12:05.117000+00:00"
+
+
+def test_every_fixture_file_is_golden_and_detects_as_its_layout() -> None:
+    """A new fixture cannot be forgotten, and a new layout cannot take over another one's files."""
+    files = {path.name for path in FIXTURES.iterdir() if path.suffix in {".csv", ".xlsx"}}
+    assert files - {"unknown_renamed_columns.csv"} == set(GOLDEN)
+    for name in sorted(files):
+        layout, _parsed = _parse(name)
+        assert layout == GOLDEN.get(name, (None,))[0], name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 
@@ -94,6 +95,37 @@ def _fill(
         multiplier=multiplier,
         effect=effect,
     )
+
+
+def keep_rows_where(
+    rows: list[Record],
+    result: BrokerParse,
+    column: str,
+    keep: set[str],
+    *,
+    left_out: str,
+    tail: str = "",
+) -> list[Record]:
+    """The rows whose ``column`` is one of ``keep`` (case-insensitive); every other row is counted.
+
+    Why one helper: orders exports (Tradovate Orders, Rithmic Completed Orders, TradeStation) and
+    cash histories (IBKR Transaction History) mix rows that are not fills with the fills. Those rows
+    are not errors, but a person must see how many were left out and why, in one warning per file:
+    ``2 order(s) not filled (1 Canceled, 1 Rejected); not fills, left out``.
+    """
+    kept: list[Record] = []
+    other: Counter[str] = Counter()
+    for record in rows:
+        value = " ".join(text(record, column, required=False).split())
+        if value.lower() in keep:
+            kept.append(record)
+        else:
+            other[value or "(blank)"] += 1
+    if other:
+        counts = ", ".join(f"{n} {value}" for value, n in sorted(other.items()))
+        reason = f"{tail}, left out" if tail else "left out"
+        result.warnings.append(BrokerIssue(1, column, f"{other.total()} {left_out} ({counts}); {reason}"))
+    return kept
 
 
 def section(rows: list[tuple[int, list[str]]], title: str, required: tuple[str, ...]):
@@ -254,10 +286,11 @@ def _tos_fees(rows: list[tuple[int, list[str]]], options: BrokerOptions) -> _Tos
 
 
 class TradeNoteLayout(ExecutionLayout):
-    """TradeNote-style generic executions (broker "trades" exports: B/S/SS/BC sides, split fees)."""
+    """TradeZero trades export, which TradeNote's template copies (B/S/SS/BC sides, fees split over
+    Comm/SEC/TAF/NSCC/Nasdaq/ECN columns, an ECN Add rebate negative)."""
 
     name = "tradenote"
-    label = "TradeNote-style executions"
+    label = "TradeZero / TradeNote-style executions"
     signature = ("Account", "T/D", "S/D", "Currency", "Type", "Side", "Symbol", "Qty", "Price", "Exec Time", "Comm")
     aliases = {"Symbol": ("Symb",), "Qty": ("Quantity",)}
     fee_columns = ("Comm", "SEC", "TAF", "NSCC", "Nasdaq", "ECN Remove", "ECN Add")
@@ -454,19 +487,7 @@ class TradovateOrdersLayout(ExecutionLayout):
     aliases = {"avgPrice": ("Avg Fill Price",), "filledQty": ("Filled Qty",)}
 
     def parse_records(self, rows: list[Record], options: BrokerOptions, result: BrokerParse) -> None:
-        fills: list[Record] = []
-        skipped: dict[str, int] = {}
-        for record in rows:
-            status = text(record, "Status", required=False).strip()
-            if status.lower() == "filled":
-                fills.append(record)
-            else:
-                skipped[status or "(blank)"] = skipped.get(status or "(blank)", 0) + 1
-        if skipped:
-            counts = ", ".join(f"{n} {status}" for status, n in sorted(skipped.items()))
-            result.warnings.append(
-                BrokerIssue(1, "Status", f"{sum(skipped.values())} order(s) not filled ({counts}); not fills, left out")
-            )
+        fills = keep_rows_where(rows, result, "Status", {"filled"}, left_out="order(s) not filled", tail="not fills")
         super().parse_records(fills, options, result)
 
     def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences) -> Execution:
@@ -529,19 +550,7 @@ class IBKRTransactionHistoryLayout(ExecutionLayout):
         return cls._table(text_)
 
     def parse_records(self, rows: list[Record], options: BrokerOptions, result: BrokerParse) -> None:
-        trades: list[Record] = []
-        other: dict[str, int] = {}
-        for record in rows:
-            kind = text(record, "Transaction Type", required=False).strip()
-            if kind.lower() in {"buy", "sell"}:
-                trades.append(record)
-            else:
-                other[kind or "(blank)"] = other.get(kind or "(blank)", 0) + 1
-        if other:
-            counts = ", ".join(f"{n} {kind}" for kind, n in sorted(other.items()))
-            result.warnings.append(
-                BrokerIssue(1, "Transaction Type", f"{sum(other.values())} row(s) are not trades ({counts}); left out")
-            )
+        trades = keep_rows_where(rows, result, "Transaction Type", {"buy", "sell"}, left_out="row(s) are not trades")
         super().parse_records(trades, options, result)
 
     def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences) -> Execution:

@@ -23,6 +23,8 @@ from .executions import (
 from .ibkr_activity import IBKRActivityStatementLayout
 from .mt5_report import MT5TradeHistoryReportLayout
 from .parsing import csv_lines, norm_header
+from .platform_fills import QuantowerTradesLayout, TradeStationOrdersLayout, TradovateFillsLayout
+from .rithmic import RithmicCompletedOrdersLayout, RithmicPerformanceLayout
 from .roundtrip import (
     MT5Layout,
     MT5PositionHistoryLayout,
@@ -49,6 +51,11 @@ BUILTIN_LAYOUTS: tuple[type[BrokerLayout], ...] = (
     IBKRTransactionHistoryLayout,
     IBKRActivityStatementLayout,
     MT5TradeHistoryReportLayout,
+    TradovateFillsLayout,
+    RithmicCompletedOrdersLayout,
+    RithmicPerformanceLayout,
+    QuantowerTradesLayout,
+    TradeStationOrdersLayout,
 )
 LAYOUT_NAMES = tuple(layout.name for layout in BUILTIN_LAYOUTS)
 
