@@ -89,7 +89,13 @@ def _text(data: bytes, file_name: str = "") -> str:
 
 
 def layout_trial(
-    spec: LayoutSpec, *, data: bytes, file_name: str, account: str = "", tz_name: str | None = None
+    spec: LayoutSpec,
+    *,
+    data: bytes,
+    file_name: str,
+    account: str = "",
+    tz_name: str | None = None,
+    session_date: str = "",
 ) -> ProposalTrial:
     """Run ``spec`` over the file through the import's layout stage and canonical checks; write nothing."""
     tz_name = tz_name or default_timezone("auto")
@@ -101,7 +107,7 @@ def layout_trial(
             file_name=file_name,
             file_format=spec.name,
             tz_name=tz_name,
-            options={"account": account or TRIAL_ACCOUNT},
+            options={"account": account or TRIAL_ACCOUNT, "session_date": session_date},
             multipliers=multiplier_table(),
             specs=[spec, *others],
         )
@@ -119,7 +125,9 @@ def layout_trial(
     return trial
 
 
-def layout_propose(*, data: bytes, file_name: str, account: str = "", name: str = "proposed") -> ProposalResult:
+def layout_propose(
+    *, data: bytes, file_name: str, account: str = "", name: str = "proposed", session_date: str = ""
+) -> ProposalResult:
     """Propose a layout for a file and try it; a file a layout already reads is named, not re-proposed."""
     try:
         text = _text(data, file_name)
@@ -141,7 +149,7 @@ def layout_propose(*, data: bytes, file_name: str, account: str = "", name: str 
         proposal = propose_layout(text, name=name)
     except ProposalFailed as exc:
         return ProposalResult(proposal=None, trial=ProposalTrial(), failure=str(exc))
-    trial = layout_trial(proposal.spec, data=data, file_name=file_name, account=account)
+    trial = layout_trial(proposal.spec, data=data, file_name=file_name, account=account, session_date=session_date)
     notes = []
     if trial.errors and all("point value" in e.message for e in trial.errors):
         # Plain roots (MNQ, NQ) priced like futures: read them as roots of the multiplier table.
@@ -152,7 +160,7 @@ def layout_propose(*, data: bytes, file_name: str, account: str = "", name: str 
             kind=proposal.spec.kind,
             options={**proposal.spec.options, "futures_only": True},
         )
-        retry = layout_trial(futures, data=data, file_name=file_name, account=account)
+        retry = layout_trial(futures, data=data, file_name=file_name, account=account, session_date=session_date)
         if not retry.errors:
             proposal.spec, trial = futures, retry
             notes.append("symbols are futures roots: point values come from Contract multipliers")
@@ -180,7 +188,14 @@ def corrected_spec(spec: LayoutSpec, mapping: dict[str, str], header: list[str])
 
 @transaction.atomic
 def layout_proposal_save(
-    *, spec: LayoutSpec, name: str, data: bytes, file_name: str, account: str = "", created_by: Any = None
+    *,
+    spec: LayoutSpec,
+    name: str,
+    data: bytes,
+    file_name: str,
+    account: str = "",
+    created_by: Any = None,
+    session_date: str = "",
 ) -> ImportLayout:
     """Save a confirmed proposal as an ImportLayout, only when its trial on the sample is clean."""
     if not _NAME.match(name or ""):
@@ -190,7 +205,7 @@ def layout_proposal_save(
     if ImportLayout.objects.filter(name=name).exists():
         raise ValidationError(f"name: a layout called {name!r} already exists")
     spec = renamed(spec, name)
-    trial = layout_trial(spec, data=data, file_name=file_name, account=account)
+    trial = layout_trial(spec, data=data, file_name=file_name, account=account, session_date=session_date)
     if trial.errors:
         raise ValidationError([f"line {e.line}, {e.field}: {e.message}" for e in trial.errors[:10]])
     if not trial.trades:

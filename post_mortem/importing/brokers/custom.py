@@ -9,11 +9,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from .base import (
+    BrokerIssue,
     BrokerOptions,
+    BrokerParse,
     ExecutionLayout,
     Occurrences,
     RoundTripLayout,
@@ -21,11 +24,12 @@ from .base import (
     Trip,
     money,
     number,
+    read,
     text,
     when,
 )
 from .executions import _fill, _qty, side_of
-from .parsing import Record, find_header, norm_header
+from .parsing import Record, find_header, norm_header, parse_time
 from .row_rules import prepare_records, table_rows
 
 # canonical field -> meaning, for the mapping form and for messages
@@ -102,6 +106,15 @@ def build_layout(spec: LayoutSpec) -> type:
             return ""
         return text(record, column, required=required)
 
+    rules = spec.options
+    time_only = bool(rules.get("time_only"))
+
+    def at(record: Record, column: str, options: BrokerOptions) -> datetime:
+        if time_only:  # DAS-style files: times of day, the session date is an import option
+            assert options.session_date is not None
+            return datetime.combine(options.session_date, read(record, column, parse_time))
+        return when(record, column, options)
+
     def read_trip(self, record: Record, options: BrokerOptions) -> Trip:
         side_word = get(record, "side").strip().upper()
         if side_word in {"LONG", "L", "BUY", "B", "BOT", "BOUGHT", "BUY TO OPEN"}:
@@ -118,8 +131,8 @@ def build_layout(spec: LayoutSpec) -> type:
             symbol=get(record, "symbol"),
             side=side,
             quantity=quantity,
-            entry_time=when(record, col["entry_time"], options),
-            exit_time=when(record, col["exit_time"], options),
+            entry_time=at(record, col["entry_time"], options),
+            exit_time=at(record, col["exit_time"], options),
             entry_price=number(record, col["entry_price"]),
             exit_price=number(record, col["exit_price"]),
             fees=abs(money(record, col["fees"], required=False)) if col.get("fees") else Decimal(0),
@@ -139,7 +152,7 @@ def build_layout(spec: LayoutSpec) -> type:
             buy=buy,
             quantity=_qty(record, col["quantity"]),
             price=number(record, col["price"]),
-            time=when(record, col["time"], options),
+            time=at(record, col["time"], options),
             fee=abs(money(record, col["fees"], required=False)) if col.get("fees") else Decimal(0),
             exec_id=get(record, "exec_id", required=False),
             multiplier=self.multiplier(symbol, options),
@@ -150,9 +163,20 @@ def build_layout(spec: LayoutSpec) -> type:
         # A layout saved as day-first reads day-first unless the import asks otherwise.
         if spec.options.get("date_order") == "DMY" and options.date_order == "MDY":
             options = dataclasses.replace(options, date_order="DMY")
+        if time_only and options.session_date is None:
+            result = BrokerParse(layout=spec.name)
+            located = self.locate(text_)
+            result.errors.append(
+                BrokerIssue(
+                    located[0] if located else 1,
+                    "session_date",
+                    f"layout {spec.name} reads times of day without a date: choose the session date "
+                    "(--session-date YYYY-MM-DD on the command line, or Session date in the admin)",
+                )
+            )
+            return result
         return base.parse(self, text_, options)
 
-    rules = spec.options
     reads_own_table = bool(rules.get("delimiter") not in (None, "", ",") or rules.get("section"))
 
     def locate(cls, text_: str):

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from .custom import REQUIRED, LayoutSpec
 from .parsing import BOM, ParseError, norm_header, parse_datetime, parse_decimal, parse_time
-from .row_rules import JOIN, clean_number, is_side_word
+from .row_rules import JOIN, SIDE_FROM_PNL, SIDE_FROM_WORDS, clean_number, is_side_word, side_word_in
 
 SCAN_ROWS = 60
 SAMPLE_ROWS = 200
@@ -361,6 +361,50 @@ def _split_date_time(mapping: dict[str, str], columns: dict[str, list[str]], cho
                 break
 
 
+def _infer_side(
+    mapping: dict[str, str],
+    columns: dict[str, list[str]],
+    choices: list[ColumnChoice],
+    options: dict[str, object],
+    notes: list[str],
+    spec_kind: str,
+) -> None:
+    """No side column: the side from buy/sell words in another column, or (round trips) from the P&L."""
+    used = {part for column in mapping.values() for part in column.split(JOIN)}
+    best, best_share = None, 0.0
+    for column, values in columns.items():
+        filled = [v for v in values if v.strip()]
+        if column in used or len(filled) < 2:
+            continue
+        share = _share(values, lambda v: bool(side_word_in(v)))
+        if share > best_share:
+            best, best_share = column, share
+    if best is not None and best_share >= 0.3:
+        mapping["side"] = SIDE_FROM_WORDS
+        options["side_from_words"] = best
+        choices.append(ColumnChoice("side", f"buy/sell words in {best}", "values"))
+        notes.append(f"no side column: the buy or sell word in {best} says the side (rows without one are not trades)")
+        return
+    if spec_kind == "round_trips" and all(mapping.get(k) for k in ("entry_price", "exit_price", "pnl")):
+        mapping["side"] = SIDE_FROM_PNL
+        options["side_from_pnl"] = True
+        choices.append(ColumnChoice("side", f"sign of {mapping['pnl']} against the price move", "values"))
+        notes.append(
+            f"no side column: long when {mapping['exit_price']} - {mapping['entry_price']} has the sign of "
+            f"{mapping['pnl']}, else short"
+        )
+
+
+def _times_without_date(mapping: dict[str, str], columns: dict[str, list[str]]) -> list[str]:
+    """The time columns (no date joined to them) whose values are times of day only (DAS-style)."""
+    out = []
+    for key in ("time", "entry_time", "exit_time"):
+        column = mapping.get(key, "")
+        if column and JOIN not in column and column in columns and _share(columns[column], _is_time_only) >= 0.8:
+            out.append(column)
+    return list(dict.fromkeys(out))
+
+
 # -- the proposal --------------------------------------------------------------------------
 
 
@@ -451,6 +495,17 @@ def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
         options["side_from_sign"] = True
         choices.append(ColumnChoice("side", f"sign of {mapping['quantity']}", "values"))
         notes.append(f"no side column: a negative {mapping['quantity']} is a sell")
+    if "side" not in mapping:
+        _infer_side(mapping, columns, choices, options, notes, spec_kind)
+        if options.get("side_from_words") and kind == "fills":
+            kind = "transactions"
+    time_only = _times_without_date(mapping, columns)
+    if time_only:
+        options["time_only"] = True
+        notes.append(
+            f"{', '.join(time_only)} hold(s) times without a date: choose the session date "
+            "(--session-date YYYY-MM-DD, or Session date on the page)"
+        )
     if kind == "orders":
         filled_qty = next((c for c in columns if _words(c) in FILLED_QTY_NAMES), None)
         if filled_qty and filled_qty != mapping.get("quantity") and _fits("quantity", columns[filled_qty], decimal):
@@ -474,9 +529,8 @@ def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
             f"(columns: {', '.join(h for h in header if h)}). Rename the column(s) in the file, or map them by "
             "hand under Import layouts in the admin."
         )
-    signature = tuple(
-        dict.fromkeys(part for column in mapping.values() for part in column.split(JOIN) if part in columns)
-    )
+    used_columns = [*mapping.values(), str(options.get("side_from_words") or "")]
+    signature = tuple(dict.fromkeys(part for column in used_columns for part in column.split(JOIN) if part in columns))
     if section is not None:
         signature = (header_cells[0].strip(), header_cells[1].strip(), *signature)
     by_name = sum(1 for c in choices if c.how == "name" and c.field in REQUIRED[spec_kind])

@@ -10,7 +10,10 @@ Options read here (all optional):
 ``delimiter`` (default ``,``), ``section`` (the first cell of the table's rows in a sectioned
 file), ``decimal`` (``,`` for comma decimals), ``keep`` (list of ``{"column", "values"}``: a row
 whose cell is not one of ``values`` is left out), ``skip_notes`` (leave out rows without a symbol
-and a date, and totals rows), ``side_from_sign`` (no side column: the quantity's sign says it).
+and a date, and totals rows), ``side_from_sign`` (no side column: the quantity's sign says it),
+``side_from_words`` (no side column: the buy/sell word in this column says it, as in
+``Bought 100 AAPL @ 190``; a row without one is not a trade), ``side_from_pnl`` (round trips
+without a side column: long when the price move and the P&L, before fees, have the same sign).
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from .base import BrokerIssue
-from .parsing import BOM, Record, norm_header
+from .parsing import BOM, ParseError, Record, norm_header, parse_decimal, parse_optional_decimal
 
 # Side words in other languages, turned into the words the layouts read.
 SIDE_WORDS = {
@@ -43,6 +47,12 @@ SIDE_WORDS = {
 JOIN = " + "
 _TOTALS = re.compile(r"^(grand\s*)?(sub\s*-?\s*)?totals?\b|^totaux?\b|^summe\b|^gesamt\b", re.IGNORECASE)
 _NUMERIC_FIELDS = ("quantity", "price", "entry_price", "exit_price", "fees", "pnl")
+# Buy/sell words inside a longer cell ("Bought 100 AAPL @ 190", "Buy Limit", "Sell Short").
+_BUY_WORDS = ("BUY", "BOUGHT", "BOT", "COVER", "ACHAT", "COMPRA", "KAUF")
+_SELL_WORDS = ("SELL", "SOLD", "SLD", "SHORT", "VENTE", "VENTA", "VERKAUF")
+_SIDE_WORD = re.compile(r"\b(" + "|".join(_BUY_WORDS + _SELL_WORDS) + r")\b")
+SIDE_FROM_WORDS = "side from words"
+SIDE_FROM_PNL = "side from pnl"
 
 
 def table_rows(text: str, options: Mapping[str, Any]) -> Iterator[tuple[int, list[str]]]:
@@ -64,6 +74,35 @@ def is_side_word(value: str) -> bool:
     v = " ".join(value.strip().upper().split())
     v = SIDE_WORDS.get(v, v)
     return v in _BUY or v in _SELL or v in {"LONG", "SHORT", "L", "SH"}
+
+
+def side_word_in(value: str) -> str:
+    """BUY or SELL for the first buy/sell word in a cell of free text, or "" when there is none."""
+    m = _SIDE_WORD.search(value.upper())
+    if not m:
+        return ""
+    return "BUY" if m.group(1) in _BUY_WORDS else "SELL"
+
+
+def side_from_pnl(cells: Mapping[str, str], mapping: Mapping[str, str], decimal: str) -> str:
+    """LONG when the price move and the P&L (before fees) agree in sign, else SHORT.
+
+    Why before fees: a small winning move can show a net loss after commission; the P&L check
+    of the import then still compares the prices with the file's P&L.
+    """
+    try:
+        entry = parse_decimal(clean_number(cells.get(norm_header(mapping["entry_price"]), ""), decimal))
+        exit_ = parse_decimal(clean_number(cells.get(norm_header(mapping["exit_price"]), ""), decimal))
+        pnl = parse_decimal(clean_number(cells.get(norm_header(mapping["pnl"]), ""), decimal))
+        fees = Decimal(0)
+        if mapping.get("fees"):
+            fees = abs(parse_optional_decimal(clean_number(cells.get(norm_header(mapping["fees"]), ""), decimal)))
+    except ParseError:
+        return "LONG"  # the reader then names the cell that cannot be read
+    gross = pnl + fees
+    if exit_ == entry or gross == 0:
+        return "LONG"  # no price move: the side changes nothing
+    return "LONG" if (exit_ > entry) == (gross > 0) else "SHORT"
 
 
 def clean_number(value: str, decimal: str = ".") -> str:
@@ -91,6 +130,9 @@ def prepare_records(
     side_column = norm_header(mapping.get("side", ""))
     quantity_column = norm_header(mapping.get("quantity", ""))
     from_sign = bool(options.get("side_from_sign"))
+    words_label = str(options.get("side_from_words") or "")
+    words_column = norm_header(words_label)
+    from_pnl = bool(options.get("side_from_pnl"))
     symbol_column = norm_header(mapping.get("symbol", ""))
     time_columns = [
         norm_header(part) for key in ("time", "entry_time") if mapping.get(key) for part in mapping[key].split(JOIN)
@@ -104,6 +146,19 @@ def prepare_records(
             left_out.append(BrokerIssue(record.line, field_name, message))
             continue
         cells = dict(record.cells)
+        if words_column:
+            word = side_word_in(cells.get(words_column, ""))
+            if not word:
+                shown = cells.get(words_column, "").strip()[:40] or "empty"
+                left_out.append(BrokerIssue(record.line, words_label, f"{words_label} {shown!r} names no buy or sell"))
+                continue
+            if quantity_column and not cells.get(quantity_column, "").strip():
+                # "Short-term capital gain", "Buyback fee": a word, but no quantity traded.
+                left_out.append(BrokerIssue(record.line, words_label, "no quantity: not a trade row"))
+                continue
+            cells[SIDE_FROM_WORDS] = word
+        if from_pnl:
+            cells[SIDE_FROM_PNL] = side_from_pnl(record.cells, mapping, decimal)
         for key, parts in joins.items():
             cells[norm_header(mapping[key])] = " ".join(cells.get(norm_header(p), "").strip() for p in parts).strip()
         for column in numeric:

@@ -1,4 +1,7 @@
-"""`manage.py propose_layout FILE [--save NAME] [--account A] [--json]`: a layout for an unknown file."""
+"""`manage.py propose_layout FILE [--save NAME] [--account A] [--session-date D] [--json]`.
+
+A layout for an unknown file: proposed offline, tried as the import would read it, saved on request.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path)
         parser.add_argument("--save", default="", metavar="NAME", help="Save the proposal as a layout called NAME")
         parser.add_argument("--account", default="", help="Account for files that have no account column")
+        parser.add_argument(
+            "--session-date", default="", metavar="YYYY-MM-DD", help="The trading day of files with times only"
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON object")
 
     def handle(self, *args, **options) -> None:
@@ -28,7 +34,8 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         data = path.read_bytes()
-        result = layout_propose(data=data, file_name=path.name, account=options["account"])
+        session_date = options["session_date"]
+        result = layout_propose(data=data, file_name=path.name, account=options["account"], session_date=session_date)
         out = result.as_json()
         saved = None
         if options["save"]:
@@ -41,6 +48,7 @@ class Command(BaseCommand):
                     data=data,
                     file_name=path.name,
                     account=options["account"],
+                    session_date=session_date,
                 )
             except ValidationError as exc:
                 raise CommandError("not saved: " + "; ".join(exc.messages)) from None
