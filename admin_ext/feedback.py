@@ -8,7 +8,6 @@ write the same audited history. History is read-only here: no revert, no edits.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 
 from django import forms
@@ -37,6 +36,13 @@ from admin_ext import whatif
 from admin_ext.charts import expectancy_chart, experiment_chart
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
+from admin_ext.experiment_form import (
+    ExperimentForm,
+    group_conditional_fields,
+    group_fieldsets,
+    group_values_view,
+    group_words,
+)
 from admin_ext.formatting import fmt_money, fmt_pvalue, fmt_r, fmt_time
 from admin_ext.labels import humanize_code
 from post_mortem.models import (
@@ -520,41 +526,6 @@ class ImpactAssessmentAdmin(ModelAdmin):
         return f"{money[0]} [{money[1]}, {money[2]}]"
 
 
-class ExperimentForm(forms.ModelForm):
-    class Meta:
-        model = Experiment
-        fields = [
-            "name",
-            "hypothesis",
-            "recommendation",
-            "metric",
-            "treatment",
-            "control",
-            "start",
-            "end",
-            "min_sample",
-        ]
-
-    def clean(self):
-        from post_mortem.services.experiments import experiment_validate
-
-        cleaned = super().clean()
-        if self.instance.pk is None and not self.errors:
-            try:
-                cleaned["treatment"], cleaned["control"] = experiment_validate(
-                    metric=cleaned.get("metric"),
-                    treatment=cleaned.get("treatment"),
-                    control=cleaned.get("control"),
-                    start=cleaned.get("start"),
-                    end=cleaned.get("end"),
-                    min_sample=cleaned.get("min_sample"),
-                )
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    self.add_error(field if field in self.fields else None, errors)
-        return cleaned
-
-
 @admin.register(Experiment)
 class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
     """Every field is read-only once created (pre-registration); the history shows its creation."""
@@ -562,6 +533,7 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
     form = ExperimentForm
     # A search box instead of a <select> of every recommendation: the form loads in constant time.
     autocomplete_fields = ["recommendation"]
+    conditional_fields = group_conditional_fields()
     list_display = ["name", "metric", "groups", "start", "end", "phase_badge", "created_by"]
     list_filter = ["metric"]
     list_filter_submit = True
@@ -572,8 +544,8 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
         "hypothesis",
         "recommendation",
         "metric",
-        "treatment",
-        "control",
+        "treatment_display",
+        "control_display",
         "start",
         "end",
         "min_sample",
@@ -583,6 +555,30 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         ro = ["created_by", "created_at"]
         return ro + self.PREREGISTERED if obj is not None else ro
+
+    def get_fieldsets(self, request, obj=None):
+        about = (None, {"fields": ["name", "hypothesis", "recommendation", "metric"]})
+        horizon = ("Horizon", {"fields": ["start", "end", "min_sample"]})
+        if obj is None:
+            return [about, *group_fieldsets(), horizon]
+        groups = ("Groups", {"fields": ["treatment_display", "control_display"]})
+        return [about, groups, horizon, ("Registered", {"fields": ["created_by", "created_at"]})]
+
+    def get_urls(self):
+        return [
+            path(
+                "group-values/",
+                self.admin_site.admin_view(self.group_values),
+                name="post_mortem_experiment_group_values",
+            ),
+            *super().get_urls(),
+        ]
+
+    def group_values(self, request: HttpRequest) -> HttpResponse:
+        """The group pickers' autocomplete: for people who may add an experiment."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return group_values_view(request)
 
     # --- history is an audit trail: readable, never editable or revertible ------------------
 
@@ -621,7 +617,15 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     @display(description="Treatment vs control")
     def groups(self, obj: Experiment) -> str:
-        return f"{json.dumps(obj.treatment)} vs {json.dumps(obj.control)}"
+        return f"{group_words(obj.treatment)} vs {group_words(obj.control)}"
+
+    @display(description="Treatment group")
+    def treatment_display(self, obj: Experiment) -> str:
+        return group_words(obj.treatment, capital=True)
+
+    @display(description="Control group")
+    def control_display(self, obj: Experiment) -> str:
+        return group_words(obj.control, capital=True)
 
     @display(description="Phase", label={"running": "warning", "finished": "success", "planned": "info"})
     def phase_badge(self, obj: Experiment) -> str:

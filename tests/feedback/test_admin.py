@@ -120,27 +120,33 @@ def test_pages_need_permission(client, django_user_model):
 
 
 def test_experiment_admin_create_and_readonly_after(ops_client, ops_user):
+    from tests.factories import TradeFactory
+
+    TradeFactory(account="CHARLIE")
+    TradeFactory(account="DELTA")
     url = reverse("admin:post_mortem_experiment_add")
     data = {
         "name": "half size",
         "hypothesis": "",
         "metric": "r_multiple",
-        "treatment": '{"account": ["CHARLIE"]}',
-        "control": '{"account": ["CHARLIE"]}',
+        "treatment_kind": "account",
+        "treatment_accounts": ["CHARLIE"],
+        "control_kind": "account",
+        "control_accounts": ["CHARLIE"],
         "start": "2026-09-01",
         "end": "2026-11-15",
         "min_sample": "30",
     }
     r = ops_client.post(url, data)
-    assert r.status_code == 200 and "control" in r.context["adminform"].form.errors
-    r = ops_client.post(url, {**data, "control": '{"account": ["DELTA"]}'})
+    assert r.status_code == 200 and "control_accounts" in r.context["adminform"].form.errors
+    r = ops_client.post(url, {**data, "control_accounts": ["DELTA"]})
     assert r.status_code == 302, r.context["adminform"].form.errors if r.context else r
     exp = Experiment.objects.get()
     assert exp.created_by == ops_user
     change = reverse("admin:post_mortem_experiment_change", args=[exp.pk])
     r = ops_client.get(change)
     assert r.status_code == 200 and b"experiment-results" in r.content
-    ops_client.post(change, {**data, "metric": "win_rate", "control": '{"account": ["DELTA"]}', "name": "renamed"})
+    ops_client.post(change, {**data, "metric": "win_rate", "control_accounts": ["DELTA"], "name": "renamed"})
     exp.refresh_from_db()
     assert exp.metric == "r_multiple" and exp.name == "half size"  # every field is fixed after creation
 
