@@ -171,7 +171,7 @@ def plan_build(
             )
         plan.improvements = improvements
         plan.focus_areas = _focus_areas(improvements)
-        plan.summary = _summary(improvements, period_text)
+        plan.summary = _summary(improvements, period_text, after_loss_minutes=after_loss_minutes)
         plan.full_clean()
         plan.save()
         plan.patterns.set([*weaknesses, *strengths])
@@ -202,7 +202,7 @@ def _focus_areas(improvements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _summary(improvements: list[dict[str, Any]], period_text: str) -> str:
+def _summary(improvements: list[dict[str, Any]], period_text: str, *, after_loss_minutes: float) -> str:
     weak = [i for i in improvements if i["kind"] == "avoid"]
     strong = [i for i in improvements if i["kind"] == "do_more"]
     lost = -sum(i.get("dollars_once", i["dollars_at_stake"]) for i in weak)
@@ -213,10 +213,11 @@ def _summary(improvements: list[dict[str, Any]], period_text: str) -> str:
     ]
     if weak:
         top = weak[0]
+        who = describe.subject(top["factor"], top["value"], after_loss_minutes=after_loss_minutes)
         parts.append(
             f"Together the weaknesses cost about ${lost:,.0f} over {trades:,} trades, each trade counted once "
             f"(at its costliest item); "
-            f"the largest is {top['factor']}={top['value']} ({top['target']})"
+            f"the largest: {who[:1].lower()}{who[1:]} ({top['target']})."
         )
     return " ".join(parts)
 
