@@ -35,7 +35,7 @@ from post_mortem.engines.vocabulary import FACTOR_BY_CODE, FACTORS
 from post_mortem.llm import claude as llm
 from post_mortem.models import ImplementationStatus, Recommendation, TradeAnalysis
 from post_mortem.models.choices import IMPLEMENTATION_STATUS_COLORS
-from post_mortem.selectors.analyses import analysis_list, price_chart_for
+from post_mortem.selectors.analyses import analysis_list, bars_around_trade
 from post_mortem.services.analyses import analysis_default_engine, analysis_reanalyze, analysis_run_start
 from post_mortem.services.recommendations import recommendation_set_status, track_recommendation
 
@@ -327,7 +327,7 @@ class TradeAnalysisAdmin(ModelAdmin):
             )
         facts = analysis.facts or {}
         # Draw bars only when the post-mortem used them (they agree with the fills).
-        chart = price_chart(price_chart_for(trade=analysis.trade)) if facts.get("has_bars") else None
+        chart = price_chart(bars_around_trade(trade=analysis.trade)) if facts.get("has_bars") else None
         shown = {o.get("type_code") for o in opportunities}
         context = {
             **self.admin_site.each_context(request),

@@ -69,9 +69,9 @@ def price_chart(bars: dict[str, Any] | None) -> dict[str, str] | None:
     the stop/target as dashed lines when the trade had them. x labels are desk time."""
     if not bars:
         return None
-    n = len(bars["labels"])
-    days = {dt.datetime.fromisoformat(label).astimezone(desk_zone()).date() for label in bars["labels"]}
-    labels = [_desk_label(label, with_date=len(days) > 1) for label in bars["labels"]]
+    n = len(bars["times"])
+    days = {dt.datetime.fromisoformat(moment).astimezone(desk_zone()).date() for moment in bars["times"]}
+    labels = [_desk_label(moment, with_date=len(days) > 1) for moment in bars["times"]]
     entries: list[float | None] = [None] * n
     entries[bars["entry_index"]] = bars["entry_price"]
     exits: list[float | None] = [None] * n
@@ -98,35 +98,34 @@ def price_chart(bars: dict[str, Any] | None) -> dict[str, str] | None:
 
 
 def expectancy_chart(data: dict[str, Any]) -> dict[str, str] | None:
-    """Rolling expectancy per day with implementation dates marked (desk-wide)."""
-    if not data.get("labels"):
+    """Rolling expectancy per day with implementation dates marked (desk-wide), from the numbers
+    of ``selectors.feedback.rolling_expectancy``."""
+    if not data.get("days"):
         return None
-    datasets = []
-    for dataset in data["datasets"]:
-        styled = dict(dataset)
-        if dataset.get("showLine") is False:  # the implementation-date markers
-            styled.update(pointStyle="triangle", pointRadius=8, borderColor=GAIN, backgroundColor=GAIN)
-        else:
-            styled.update(borderColor=PRIMARY, pointStyle="circle", pointRadius=0)
-        datasets.append(styled)
+    datasets = [
+        {"label": f"Expectancy, trailing {data['window_days']} days (R)", "data": data["expectancy"],
+         "borderColor": PRIMARY, "backgroundColor": PRIMARY, "pointStyle": "circle", "pointRadius": 0,
+         "spanGaps": True},
+        {"label": "Implementation date", "data": data["implementation_marks"], "showLine": False,
+         "pointStyle": "triangle", "pointRadius": 8, "borderColor": GAIN, "backgroundColor": GAIN},
+    ]  # fmt: skip
     return {
-        "data": json.dumps({"labels": data["labels"], "datasets": datasets}),
+        "data": json.dumps({"labels": data["days"], "datasets": datasets}),
         "options": line_options(y_title="Mean R per trade", x_title="Day"),
     }
 
 
-def experiment_chart(chart: dict[str, Any], metric_label: str) -> dict[str, str] | None:
-    """Running mean of the experiment's metric, treatment vs control, each its own color."""
-    if not chart or not chart.get("labels"):
+def experiment_chart(daily: dict[str, Any], metric_label: str) -> dict[str, str] | None:
+    """Running mean of the experiment's metric, treatment vs control, each its own color, from
+    the ``daily`` numbers of ``selectors.feedback.experiment_results``."""
+    if not daily or not daily.get("days"):
         return None
-    colors = {0: TREATMENT, 1: CONTROL}
-    datasets = []
-    for i, dataset in enumerate(chart["datasets"]):
-        styled = dict(dataset)
-        styled.update(borderColor=colors.get(i, CONTROL), backgroundColor=colors.get(i, CONTROL),
-                      pointStyle="circle", pointRadius=0, borderWidth=2)  # fmt: skip
-        datasets.append(styled)
+    datasets = [
+        {"label": f"{name} (running mean)", "data": daily[key], "borderColor": color, "backgroundColor": color,
+         "pointStyle": "circle", "pointRadius": 0, "borderWidth": 2, "spanGaps": True}
+        for name, key, color in (("Treatment", "treatment", TREATMENT), ("Control", "control", CONTROL))
+    ]  # fmt: skip
     return {
-        "data": json.dumps({"labels": chart["labels"], "datasets": datasets}),
+        "data": json.dumps({"labels": daily["days"], "datasets": datasets}),
         "options": line_options(y_title=metric_label, x_title="Day"),
     }

@@ -59,7 +59,7 @@ from post_mortem.selectors.feedback import (
     history_entries,
     history_queryset,
     prioritisation,
-    rolling_expectancy_chart,
+    rolling_expectancy,
 )
 from post_mortem.services.impact import impact_run_start
 from post_mortem.services.recommendation_edits import (
@@ -402,7 +402,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
             for row in group["accounts"]:
                 query = {"opportunity": group["type_code"], "trade__account__exact": row["account"]}
                 row["url"] = f"{trades_url}?{urlencode(query)}"
-        expectancy = rolling_expectancy_chart()
+        expectancy = rolling_expectancy()
         context = {
             **self.admin_site.each_context(request),
             "title": "Prioritization",
@@ -640,7 +640,7 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
         if obj is not None:
             results = experiment_results(experiment=obj)
             extra_context["experiment_results"] = results
-            extra_context["experiment_chart"] = experiment_chart(results["chart"], obj.get_metric_display())
+            extra_context["experiment_chart"] = experiment_chart(results["daily"], obj.get_metric_display())
         return super().change_view(request, object_id, form_url, extra_context)
 
 

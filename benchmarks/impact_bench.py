@@ -6,7 +6,7 @@ Builds a throwaway SQLite database (its own file, migrated), inserts a synthetic
 a +0.3R change on half the accounts from the implementation date), creates implemented
 recommendations (half with an `after_loss` segment, half scoped to a few accounts), then times the
 production code paths end to end: `impact_measure` (frame load + context + statistics + BH + save),
-`experiment_results`, `prioritisation` and `rolling_expectancy_chart`. Prints one JSON object.
+`experiment_results`, `prioritisation` and `rolling_expectancy`. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from post_mortem.models import ImplementationStatus, Recommendation, Side, Trade
-    from post_mortem.selectors.feedback import experiment_results, prioritisation, rolling_expectancy_chart
+    from post_mortem.selectors.feedback import experiment_results, prioritisation, rolling_expectancy
     from post_mortem.services.experiments import experiment_create
     from post_mortem.services.impact import impact_measure
 
@@ -120,7 +120,7 @@ def main() -> None:
         ab_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         prioritisation()
-        rolling_expectancy_chart()
+        rolling_expectancy()
         dashboard_s = time.perf_counter() - t0
 
         figures = {

@@ -345,7 +345,9 @@ class ExperimentResultsSerializer(serializers.Serializer):
     significant = serializers.BooleanField()
     did = DidSerializer(allow_null=True)
     warnings = serializers.ListField(child=serializers.CharField())
-    chart = serializers.JSONField(help_text="Chart.js data: running mean of the metric per group per day")
+    daily = serializers.JSONField(
+        help_text="Running mean of the metric per group per desk day: `days` (ISO dates), `treatment`, `control`"
+    )
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -543,7 +545,7 @@ class ExperimentViewSet(mixins.CreateModelMixin, DeskReadOnlyViewSet):
     @extend_schema(
         summary="Results of an experiment",
         description="Per group n / mean / CI, treatment - control with CI and p-value, the difference-in-"
-        "differences against the pre-period, `significant`, interim warnings and chart data.",
+        "differences against the pre-period, `significant`, interim warnings and the daily running means.",
         responses={200: ExperimentResultsSerializer, **DETAIL_ERRORS},
     )
     @action(detail=True, methods=["get"], url_path="results", filter_backends=[], pagination_class=None)

@@ -101,8 +101,9 @@ def analysis_recommendations(*, analysis: TradeAnalysis) -> QuerySet:
     return analysis.recommendations.order_by("id")
 
 
-def price_chart_for(*, trade: Trade, bars_before: int = 30, bars_after: int = 30) -> dict[str, Any] | None:
-    """Bars around a trade for the chart on the analysis page (None when the symbol has no bars)."""
+def bars_around_trade(*, trade: Trade, bars_before: int = 30, bars_after: int = 30) -> dict[str, Any] | None:
+    """Close prices around a trade and where it entered and exited, for the analysis page to draw
+    (None when the symbol has fewer than two bars there)."""
     fields = ("timestamp", "close", "high", "low")
     base = MarketBar.objects.filter(symbol=trade.symbol)
     before = list(base.filter(timestamp__lt=trade.entry_time).order_by("-timestamp").values_list(*fields)[:bars_before])
@@ -118,7 +119,7 @@ def price_chart_for(*, trade: Trade, bars_before: int = 30, bars_after: int = 30
     entry_idx = len(before)
     exit_idx = max(entry_idx, len(before) + len(during) - 1)
     return {
-        "labels": [r[0].isoformat() for r in rows],
+        "times": [r[0].isoformat() for r in rows],
         "close": [r[1] for r in rows],
         "entry_index": entry_idx,
         "exit_index": exit_idx,

@@ -216,12 +216,13 @@ def prioritisation(
     }
 
 
-def rolling_expectancy_chart(
-    *, days: int = 180, window_days: int = 30, accounts: list[str] | None = None
-) -> dict[str, Any]:
-    """Chart.js data: rolling expectancy (trade-weighted mean R over the trailing window) per day,
-    with a second dataset marking each implementation date. Daily sums are computed by the
-    database (one GROUP BY), so this stays fast on 100k+ trades.
+def rolling_expectancy(*, days: int = 180, window_days: int = 30, accounts: list[str] | None = None) -> dict[str, Any]:
+    """Rolling expectancy (trade-weighted mean R over the trailing window) per desk day, and the
+    implementation dates on that line, as numbers: the admin draws them.
+    Daily sums are computed by the database (one GROUP BY), so this stays fast on 100k+ trades.
+
+    Returns ``days`` (ISO dates), ``expectancy`` (R or None per day), ``implementation_marks``
+    (the expectancy on an implementation day, else None), ``implementations`` and ``window_days``.
     """
     tz = ZoneInfo(settings.DESK_TIMEZONE)
     trades = Trade.objects.filter(r_multiple__isnull=False)
@@ -229,7 +230,13 @@ def rolling_expectancy_chart(
         trades = trades.filter(account__in=accounts)
     last = trades.order_by("-entry_time").values_list("entry_time", flat=True).first()
     if last is None:
-        return {"labels": [], "datasets": [], "implementations": []}
+        return {
+            "days": [],
+            "expectancy": [],
+            "implementation_marks": [],
+            "implementations": [],
+            "window_days": window_days,
+        }
     end_day = timezone.localtime(last, tz).date()
     first_day = end_day - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first_day - dt.timedelta(days=window_days), dt.time(0), tzinfo=tz)
@@ -263,25 +270,10 @@ def rolling_expectancy_chart(
         marks[i] = series[i] if series[i] is not None else 0.0
         implementations.append({"date": rec.implementation_date.isoformat(), "id": rec.pk, "text": rec.text[:80]})
     return {
-        "labels": labels,
-        "datasets": [
-            {
-                "label": f"Expectancy, trailing {window_days} days (R)",
-                "data": series,
-                "borderColor": "var(--color-primary-600)",
-                "pointRadius": 0,
-                "spanGaps": True,
-            },
-            {
-                "label": "Implementation date",
-                "data": marks,
-                "showLine": False,
-                "pointRadius": 7,
-                "pointStyle": "triangle",
-                "borderColor": "rgb(22, 163, 74)",
-                "backgroundColor": "rgb(22, 163, 74)",
-            },
-        ],
+        "days": labels,
+        "expectancy": series,
+        "implementation_marks": marks,
+        "window_days": window_days,
         "implementations": implementations,
     }
 
@@ -319,7 +311,7 @@ MAX_CHART_DAYS = 3 * 366 + 1
 
 def experiment_results(*, experiment: Experiment, as_of: dt.datetime | None = None, n_boot: int = 2000) -> dict:
     """Per-group n / mean / CI, treatment - control with CI and p, pre-period DiD, interim warning,
-    and the cumulative (running-mean) metric per group per day for the chart.
+    and the cumulative (running-mean) metric per group per desk day (``daily``), drawn by the admin.
 
     The period is [start, end] in the desk's timezone; before `end` the result is interim and says
     so. The pre-period has the same length and ends where the experiment starts.
@@ -393,12 +385,6 @@ def experiment_results(*, experiment: Experiment, as_of: dt.datetime | None = No
         as_of=as_of.isoformat(),
         interim=interim,
         warnings=warnings,
-        chart={
-            "labels": labels,
-            "datasets": [
-                {"label": "Treatment (running mean)", "data": series["treatment"], "spanGaps": True, "pointRadius": 0},
-                {"label": "Control (running mean)", "data": series["control"], "spanGaps": True, "pointRadius": 0},
-            ],
-        },
+        daily={"days": labels, "treatment": series["treatment"], "control": series["control"]},
     )
     return result

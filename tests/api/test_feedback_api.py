@@ -176,7 +176,7 @@ def test_experiment_create_list_results(ops_api, auditor_api):
     data = res.json()
     assert data["treatment"]["n"] == 228 and data["control"]["n"] == 228
     assert data["ci_low"] > 0 and data["significant"] is True
-    assert {"difference", "ci_high", "p_value", "interim", "chart"} <= set(data)
+    assert {"difference", "ci_high", "p_value", "interim", "daily"} <= set(data)
     assert auditor_api.get(f"{BASE}experiments/424242/results/").status_code == 404
     # Pre-registered fields cannot be changed through the API.
     assert ops_api.patch(f"{BASE}experiments/{exp_id}/", {"metric": "win_rate"}).status_code == 405

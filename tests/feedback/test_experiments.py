@@ -14,7 +14,7 @@ from post_mortem.selectors.feedback import (
     history_queryset,
     prioritisation,
     roi_per_type,
-    rolling_expectancy_chart,
+    rolling_expectancy,
 )
 from post_mortem.services.experiments import experiment_create
 from post_mortem.services.impact import impact_measure
@@ -63,9 +63,9 @@ def test_planted_lift_is_found():
     assert res["significant"] is True and res["interim"] is False
     assert res["did"] is not None and res["did"]["ci_low"] > 0
     assert abs(res["did"]["pre_difference"]) < 0.25
-    chart = res["chart"]
-    assert len(chart["labels"]) == 76 and len(chart["datasets"]) == 2
-    assert chart["datasets"][0]["data"][-1] == pytest.approx(res["treatment"]["mean"])
+    daily = res["daily"]
+    assert len(daily["days"]) == 76 and len(daily["treatment"]) == len(daily["control"]) == 76
+    assert daily["treatment"][-1] == pytest.approx(res["treatment"]["mean"])
 
 
 def test_tag_groups_match_whole_tags_only():
@@ -140,8 +140,7 @@ def test_roi_per_type_prioritisation_and_chart():
     assert [r.expected_impact_r for r in p["pending"]] == [0.4, 0.1]
     assert p["implemented"][0].pk == r1.pk and p["implemented"][0].latest_effect > 0
     assert prioritisation(area="risk_management")["implemented"] == []
-    chart = rolling_expectancy_chart(days=60, window_days=30)
-    assert len(chart["labels"]) == 60
-    assert chart["implementations"][0]["id"] == r1.pk
-    marks = chart["datasets"][1]["data"]
-    assert marks[chart["labels"].index("2026-08-01")] is not None
+    line = rolling_expectancy(days=60, window_days=30)
+    assert len(line["days"]) == len(line["expectancy"]) == 60
+    assert line["implementations"][0]["id"] == r1.pk
+    assert line["implementation_marks"][line["days"].index("2026-08-01")] is not None

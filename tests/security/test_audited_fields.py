@@ -183,7 +183,7 @@ def test_results_and_admin_page_survive_calendar_edge_rows(superuser_client, sta
     )
     result = experiment_results(experiment=exp, n_boot=50)
     assert any("out of range" in w for w in result["warnings"])
-    assert len(result["chart"]["labels"]) <= 3 * 366 + 1
+    assert len(result["daily"]["days"]) <= 3 * 366 + 1
     assert superuser_client.get(reverse("admin:post_mortem_experiment_change", args=[exp.pk])).status_code == 200
 
 
