@@ -38,8 +38,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils.timezone import localtime
 
+from admin_ext import formatting as fmt
 from post_mortem.models.choices import RUN_STATUS_COLORS
 from post_mortem.selectors.dashboard import account_breakdown, equity_curve, latest_runs, trade_kpis
 
@@ -104,18 +104,15 @@ def extra_cards(request: HttpRequest) -> list[DashboardCard]:
 
 
 def _money(value: float | None) -> str:
-    if value is None:
-        return "–"
-    sign = "-" if value < 0 else ""
-    return f"{sign}${number_format(abs(value), decimal_pos=2, force_grouping=True)}"
+    return fmt.fmt_money(value)
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f} %"
+    return fmt.fmt_percent(value)
 
 
 def _r(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f} R"
+    return fmt.fmt_r(value)
 
 
 def _kpi_cards(request: HttpRequest) -> list[dict[str, str]]:
@@ -174,8 +171,8 @@ def _runs_table(request: HttpRequest) -> dict[str, Any]:
                     "unfold/helpers/label.html",
                     {"text": run.get_status_display(), "variant": RUN_STATUS_COLORS.get(run.status, "info")},
                 ),
-                f"{run.progress_pct} %",
-                localtime(run.created_at).strftime("%Y-%m-%d %H:%M"),
+                f"{run.progress_pct}%",
+                fmt.fmt_time(run.created_at),
             ]
         )
     return {"headers": ["Run", "Status", "Progress", "Created"], "rows": rows}

@@ -6,9 +6,11 @@ Each fact key has a label and a kind; the kind picks the shared number format
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from admin_ext import formatting as fmt
+from post_mortem.engines.vocabulary import FACTOR_BY_CODE
 
 # kind: r, money, price, quantity, ratio, percent (already in %), fraction (0-1), minutes, bool, int, text
 FACTS: dict[str, tuple[str, str]] = {
@@ -101,3 +103,101 @@ def fact_value(key: str, value: Any) -> str:
 def fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, formatted value) pairs for a section's or an opportunity's numbers."""
     return [(fact_label(key), fact_value(key, value)) for key, value in facts.items()]
+
+
+# Mining factors (a pattern's `factor`), as a column header reads them.
+SEGMENT_FACTORS: dict[str, str] = {
+    "after_loss": "After a loss",
+    "loss_streak": "Losses in a row",
+    "trade_of_day": "Trade of the day",
+    "position_size": "Size vs usual",
+    "hour": "Entry hour",
+    "weekday": "Weekday",
+    "setup": "Setup",
+    "symbol": "Symbol",
+    "side": "Side",
+    "trend": "Trend",
+    "volatility": "Volatility",
+    "holding_time": "Holding time",
+    "account": "Account",
+    "primary_factor": "Post-mortem finding",
+}
+
+# Opportunity areas and pattern categories (`Recommendation.area`, `describe.category_for`).
+AREAS: dict[str, str] = {
+    "entry": "Entry",
+    "exit": "Exit",
+    "risk_management": "Risk management",
+    "behavioral": "Behavior",
+    "market_context": "Market context",
+    "performance": "Performance",
+    "timing": "Timing",
+    "trader": "Trader",
+    "other": "Other",
+}
+
+
+def factor_title(code: str) -> str:
+    """A post-mortem factor code in words: `stop_not_honoured` -> "Stop not honored"."""
+    factor = FACTOR_BY_CODE.get(str(code))
+    return factor.title if factor else humanize_code(code)
+
+
+def area_label(code: str) -> str:
+    if not code:
+        return fmt.DASH
+    return AREAS.get(str(code), humanize_code(code))
+
+
+def segment_value(factor: str, value: str) -> str:
+    """A segment's value as people say it: "true" -> "yes", a finding code -> its title."""
+    value = "" if value is None else str(value)
+    if value in ("true", "false"):
+        return "yes" if value == "true" else "no"
+    if factor == "primary_factor":
+        return factor_title(value)
+    if factor == "hour" and value.isdigit():
+        return f"{int(value):02d}:00–{int(value):02d}:59"
+    if factor == "trade_of_day":
+        return {"1": "1st", "2": "2nd", "3": "3rd", "4+": "4th or later"}.get(value, value)
+    if factor == "side":
+        return value.capitalize()
+    if factor in ("trend", "volatility"):
+        return humanize_code(value).lower()
+    return value
+
+
+def segment_label(factor: str, value: str) -> str:
+    """A mined segment in words: ("after_loss", "true") -> "After a loss: yes"."""
+    name = SEGMENT_FACTORS.get(str(factor), humanize_code(factor))
+    return f"{name}: {segment_value(factor, value)}"
+
+
+def _decoded_segment(factor: str, encoded: str) -> str:
+    """Undo `describe.type_code`'s slug of a segment value: "1_5x_plus" -> "1.5x+", "under_5_min" -> "<5 min"."""
+    text = encoded.replace("_plus", "+").replace("under_", "<")
+    text = re.sub(r"(\d)_(\d)", r"\1.\2" if factor == "position_size" else r"\1-\2", text)
+    return text.replace("_", " ")
+
+
+def type_label(code: str) -> str:
+    """A recommendation type in words: `avoid_after_loss_reentry` -> "Avoid re-entering after a loss",
+    `avoid_hour_09` -> "Avoid: entry hour 09:00-09:59", `stop_not_honoured` -> "Stop not honored"."""
+    code = "" if code is None else str(code)
+    if not code:
+        return fmt.DASH
+    if code == "avoid_after_loss_reentry":
+        return "Avoid re-entering after a loss"
+    if code in FACTOR_BY_CODE:
+        return FACTOR_BY_CODE[code].title
+    verb, _, rest = code.partition("_")
+    if verb not in ("avoid", "more") or not rest:
+        return humanize_code(code)
+    verb = "Avoid" if verb == "avoid" else "More"
+    if rest in FACTOR_BY_CODE:
+        return f"{verb}: {FACTOR_BY_CODE[rest].title.lower()}"
+    for factor, name in SEGMENT_FACTORS.items():
+        if rest.startswith(factor + "_") and factor != "primary_factor":
+            value = _decoded_segment(factor, rest[len(factor) + 1 :])
+            return f"{verb}: {name.lower()} {segment_value(factor, value)}"
+    return f"{verb}: {humanize_code(rest).lower()}"

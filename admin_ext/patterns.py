@@ -24,9 +24,11 @@ from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminSingleDateWidget
 
+from admin_ext import formatting as fmt
 from admin_ext import whatif
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
+from admin_ext.labels import SEGMENT_FACTORS, area_label, humanize_code, segment_label, segment_value
 from post_mortem.mining import describe
 from post_mortem.mining.miner import DEFAULT_MIN_TRADES
 from post_mortem.models import AnalysisPattern, ImprovementPlan, Trade
@@ -60,6 +62,12 @@ def _dollars(value: float) -> str:
     return f"${abs(value):,.0f} {'lost' if value < 0 else 'gained'}"
 
 
+def _reference_words(factor: str, reference: str) -> str:
+    """The comparison group's values ("counter_trend, with_trend") as words."""
+    values = [value.strip() for value in str(reference or "").split(",") if value.strip()]
+    return ", ".join(segment_value(factor, value) for value in values) or "the rest"
+
+
 def _confidence_level(p: AnalysisPattern) -> str:
     """Label colour: significant with q < 0.01 / significant / not significant."""
     if p.significant and p.q_value < 0.01:
@@ -70,12 +78,44 @@ def _confidence_level(p: AnalysisPattern) -> str:
 
 
 def _q_text(q: float) -> str:
-    return "q < 0.001" if q < 0.001 else f"q = {q:.2g}" if q < 0.1 else f"q = {q:.2f}"
+    return f"q = {fmt.fmt_pvalue(q)}"
 
 
 def _verdict(p: AnalysisPattern) -> str:
-    """'Significant, q < 0.001' / 'Not significant, q = 0.21' (the miner's rule; reasons listed below)."""
+    """'Significant, q = 3.2e-12' / 'Not significant, q = 0.21' (the miner's rule; reasons listed below)."""
     return f"{'Significant' if p.significant else 'Not significant'}, {_q_text(p.q_value)}"
+
+
+class _CodeFilter(admin.SimpleListFilter):
+    """A filter over a stored code that lists the codes present, in words (the URL keeps the code)."""
+
+    field = ""
+
+    def words(self, code: str) -> str:
+        return humanize_code(code)
+
+    def lookups(self, request, model_admin):
+        values = model_admin.get_queryset(request).order_by(self.field).values_list(self.field, flat=True).distinct()
+        return [(value, self.words(value)) for value in values if value]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class FactorFilter(_CodeFilter):
+    title = "factor"
+    parameter_name = field = "factor"
+
+    def words(self, code: str) -> str:
+        return SEGMENT_FACTORS.get(code, humanize_code(code))
+
+
+class CategoryFilter(_CodeFilter):
+    title = "category"
+    parameter_name = field = "category"
+
+    def words(self, code: str) -> str:
+        return area_label(code)
 
 
 class MinePatternsForm(forms.Form):
@@ -108,8 +148,8 @@ def _forest_plot(p: AnalysisPattern) -> dict:
     ci_seg = details.get("mean_ci_segment") or [p.mean_r, p.mean_r]
     ci_rest = details.get("mean_ci_rest") or [p.mean_r_rest, p.mean_r_rest]
     rows = [
-        (f"{p.factor} = {p.segment} (n={p.n})", p.mean_r, ci_seg[0], ci_seg[1], "#6366f1"),
-        (f"compared with (n={p.n_rest})", p.mean_r_rest, ci_rest[0], ci_rest[1], "#64748b"),
+        (f"{segment_label(p.factor, p.segment)} (n={p.n:,})", p.mean_r, ci_seg[0], ci_seg[1], "#6366f1"),
+        (f"compared with (n={p.n_rest:,})", p.mean_r_rest, ci_rest[0], ci_rest[1], "#64748b"),
         ("adjusted effect (95% CI)", p.effect, p.ci_low, p.ci_high, "#dc2626" if p.effect < 0 else "#16a34a"),
     ]
     rows = [row for row in rows if row[1] is not None]  # a group's mean is unknown without R values
@@ -208,8 +248,8 @@ class AnalysisPatternAdmin(ModelAdmin):
     list_filter = [
         "significant",
         "pattern_type",
-        "factor",
-        "category",
+        FactorFilter,
+        CategoryFilter,
         ("period_start", RangeDateFilter),
     ]
     list_filter_submit = True
@@ -242,7 +282,7 @@ class AnalysisPatternAdmin(ModelAdmin):
 
     @display(description="Segment", ordering="factor")
     def segment_name(self, obj: AnalysisPattern) -> str:
-        return f"{obj.factor} = {obj.segment}"
+        return segment_label(obj.factor, obj.segment)
 
     @display(description="Kind", label={"weakness": "danger", "strength": "success", "none": "info"})
     def kind_label(self, obj: AnalysisPattern) -> tuple[str, str]:
@@ -258,24 +298,25 @@ class AnalysisPatternAdmin(ModelAdmin):
     def comparison_display(self, obj: AnalysisPattern) -> str:
         details = obj.details or {}
         if details.get("comparison") == "days":
-            return f"{details.get('n_days', 0)} vs {details.get('n_days_ref', 0)} days ({details.get('reference', '')})"
+            reference = _reference_words(obj.factor, details.get("reference", ""))
+            return f"{details.get('n_days', 0):,} vs {details.get('n_days_ref', 0):,} days ({reference})"
         if details.get("comparison") == "within_day":
             if obj.factor in ("after_loss", "primary_factor"):
                 return f"same days: {describe.reference_text(obj.factor, details.get('reference', ''))}"
-            return f"same days: {details.get('reference', '')}"
+            return f"same days: {_reference_words(obj.factor, details.get('reference', ''))}"
         return "the rest"
 
     @display(description="Effect", ordering="effect")
     def effect_display(self, obj: AnalysisPattern) -> str:
-        return f"{obj.effect:+.2f} R"
+        return fmt.fmt_r(obj.effect)
 
     @display(description="95% CI")
     def ci_display(self, obj: AnalysisPattern) -> str:
-        return f"{obj.ci_low:+.2f} to {obj.ci_high:+.2f}"
+        return f"{fmt.fmt_r(obj.ci_low)} to {fmt.fmt_r(obj.ci_high)}"
 
     @display(description="q (BH)", ordering="q_value")
     def q_display(self, obj: AnalysisPattern) -> str:
-        return "< 0.001" if obj.q_value < 0.001 else f"{obj.q_value:.2g}"
+        return fmt.fmt_pvalue(obj.q_value)
 
     @display(description="$ at stake", ordering="dollars_at_stake")
     def dollars_display(self, obj: AnalysisPattern) -> str:

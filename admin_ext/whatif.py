@@ -26,6 +26,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from admin_ext.labels import segment_label
 from admin_ext.views import AdminPage
 from post_mortem.mining.segments import FACTORS
 from post_mortem.models import AnalysisPattern, JobRun, Recommendation, RunKind
@@ -198,7 +199,7 @@ def _source_link(source: str | None) -> dict[str, str] | None:
         return None
     if kind == "pattern" and (p := AnalysisPattern.objects.filter(pk=pk).first()):
         return {
-            "label": f"pattern “{p.factor} = {p.segment}”",
+            "label": f"pattern “{segment_label(p.factor, p.segment)}”",
             "url": reverse("admin:post_mortem_analysispattern_change", args=[p.pk]),
         }
     if kind == "recommendation" and (r := Recommendation.objects.filter(pk=pk).first()):

@@ -51,3 +51,35 @@ def history_value(value) -> str:
     except ValueError:
         return text
     return formatting.fmt_time(moment) if (moment.hour or moment.minute or moment.tzinfo) else text
+
+
+@register.filter
+def segment(value) -> str:
+    """A mined segment in words from a pattern (or a dict with factor and segment/value)."""
+    from admin_ext.labels import segment_label
+
+    if isinstance(value, dict):
+        return segment_label(value.get("factor", ""), value.get("segment", value.get("value", "")))
+    return segment_label(getattr(value, "factor", ""), getattr(value, "segment", ""))
+
+
+@register.filter
+def area_words(value) -> str:
+    from admin_ext.labels import area_label
+
+    return area_label(value)
+
+
+@register.filter
+def type_words(value) -> str:
+    from admin_ext.labels import type_label
+
+    return type_label(value)
+
+
+@register.filter
+def code_words(value) -> str:
+    """Any stored code as words, for codes without a label of their own."""
+    from admin_ext.labels import humanize_code
+
+    return humanize_code(value) if value else formatting.DASH

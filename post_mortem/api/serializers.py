@@ -399,7 +399,7 @@ class AnalysisBatchRequestSerializer(StrictRequestSerializer):
         child=StrictIntegerField(min_value=1, max_value=MAX_DB_ID),
         min_length=1,
         max_length=MAX_BATCH_TRADES,
-        help_text=f"Primary keys of the trades to analyse (1 to {MAX_BATCH_TRADES:,}); duplicates are ignored.",
+        help_text=f"Primary keys of the trades to analyze (1 to {MAX_BATCH_TRADES:,}); duplicates are ignored.",
     )
     engine = _engine_field()
     use_batches = StrictBooleanField(

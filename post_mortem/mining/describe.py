@@ -133,7 +133,7 @@ def comparison_text(facts: SegmentFacts, **subject_kwargs) -> str:
 def reference_text(factor: str, reference: str, **subject_kwargs) -> str:
     """The comparison group in words ("trades not after a loss", "typical values: 10, 11, 13")."""
     if factor == "primary_factor":
-        return "analysed trades without this code"
+        return "analyzed trades without this code"
     if factor == "after_loss":
         return "trades not entered soon after a loss"
     return f"the factor's typical values ({reference})" if reference else "the other trades"

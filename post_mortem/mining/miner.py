@@ -427,7 +427,7 @@ def _code_tests(factors: list[_Factor], fit: inference.WithinDayFit, sub: np.nda
                     fit.df,
                     seg,
                     np.flatnonzero(without),
-                    "analysed trades without this code, beyond the factors",
+                    "analyzed trades without this code, beyond the factors",
                     WITHIN_DAY,
                 )
             )

@@ -120,7 +120,7 @@ def _ordered_ids(*, trade_ids: Sequence[int] | None, queryset: QuerySet[Trade] |
         missing = sorted(wanted - set(ids))
         raise ValidationError({"trade_ids": f"Unknown trade ids: {missing[:20]}{' ...' if len(missing) > 20 else ''}"})
     if not ids:
-        raise ValidationError({"trade_ids": "No trades to analyse."})
+        raise ValidationError({"trade_ids": "No trades to analyze."})
     return ids
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -94,14 +96,17 @@ def test_latest_runs_newest_first(db):
 
 
 def test_dashboard_page_shows_kpis_chart_accounts_and_runs(superuser_client, desk):
-    JobRun.objects.create(kind=RunKind.ANALYSIS, status=RunStatus.FAILED)
+    run = JobRun.objects.create(kind=RunKind.ANALYSIS, status=RunStatus.FAILED)
     response = superuser_client.get(reverse("admin:index"))
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-kpi="trades">4<' in html
     assert 'data-kpi="net-pl">-$150.00<' in html
-    assert 'data-kpi="win-rate">50.0 %<' in html
-    assert 'data-kpi="expectancy">-0.67 R<' in html
+    assert 'data-kpi="win-rate">50.0%<' in html
+    assert 'data-kpi="expectancy">-0.67R<' in html
+    # The run's time in the desk timezone, saying which zone ("2026-11-30 14:59 EST").
+    created = run.created_at.astimezone(ZoneInfo(settings.DESK_TIMEZONE))
+    assert created.strftime("%Y-%m-%d %H:%M %Z") in html
     assert 'data-type="line"' in html and "Cumulative net P&amp;L" in html
     assert "Failed" in html and reverse("admin:post_mortem_jobrun_changelist") in html
 

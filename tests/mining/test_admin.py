@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from post_mortem.mining.synthetic import DEMO_EFFECTS
 from post_mortem.models import AnalysisPattern, ImprovementPlan, JobRun, RunKind, RunStatus
@@ -25,8 +26,8 @@ def test_pattern_list_shows_verdicts_q_values_and_effects(ops_client, mined):
     response = ops_client.get(reverse("admin:post_mortem_analysispattern_changelist"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "after_loss = true" in html
-    assert f"{mined.effect:+.2f} R" in html
+    assert "After a loss: yes" in html and "after_loss" not in strip_tags(html)  # words, not the code
+    assert f"{mined.effect:+.2f}R" in html
     assert "Not significant" in html  # every tested segment is listed, labelled
     assert "q (BH)" in html and "Confidence" not in html  # q-values, not "confidence 1.000"
     assert "same days:" in html  # the comparison each effect comes from
@@ -98,5 +99,6 @@ def test_plan_document_escapes_text(superuser_client, mined):
 
 def test_dashboard_card_lists_top_patterns(ops_client, auditor_client, mined):
     html = ops_client.get(reverse("admin:index")).content.decode()
-    assert 'id="top-patterns"' in html and "after_loss = true" in html
+    assert 'id="top-patterns"' in html and "After a loss: yes" in html
+    assert "after_loss" not in strip_tags(html)
     assert 'id="top-patterns"' in auditor_client.get(reverse("admin:index")).content.decode()

@@ -18,7 +18,7 @@ from .base import DeskReadOnlyViewSet
         summary="List trades",
         description=(
             "Closed trades, newest entry first. Filter by account, symbol, setup, side, entry date or time "
-            "range, import batch, analysed or not. Needs `post_mortem.view_trade` (Auditor, Ops). "
+            "range, import batch, analyzed or not. Needs `post_mortem.view_trade` (Auditor, Ops). "
             "`count` is exact up to 10,000 results (see `count_exact`)."
         ),
         responses={200: TradeSerializer(many=True), **READ_ERRORS},

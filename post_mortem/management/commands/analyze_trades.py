@@ -80,7 +80,7 @@ class Command(BaseCommand):
         if not self._quiet:
             sys.stderr.write("\n")
             self.stdout.write(
-                f"Run {run.pk} {run.get_status_display().lower()}: {run.succeeded} analysed, {run.failed} failed"
+                f"Run {run.pk} {run.get_status_display().lower()}: {run.succeeded} analyzed, {run.failed} failed"
                 f" of {run.total}" + (f", cost ${run.cost_usd}" if run.cost_usd else "")
             )
             for failure in run.failures[:20]:

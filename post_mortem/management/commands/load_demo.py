@@ -72,7 +72,7 @@ AB_HYPOTHESIS = (
 
 class Command(BaseCommand):
     help = (
-        "Load the demo desk (about 2,600 trades over a year, 4 accounts, bars), analyse, mine, plan, and set up "
+        "Load the demo desk (about 2,600 trades over a year, 4 accounts, bars), analyze, mine, plan, and set up "
         "the feedback-loop stories (DESK-BRAVO's rule, the A/B experiment, impact). Idempotent."
     )
 
@@ -119,7 +119,7 @@ class Command(BaseCommand):
         if missing.exists():
             run = analysis_run_sync(queryset=missing, engine="rules")
             out["analysed"] = run.succeeded
-            self.stdout.write(self.style.SUCCESS(f"analysed {run.succeeded} trades (rules engine, run #{run.pk})"))
+            self.stdout.write(self.style.SUCCESS(f"analyzed {run.succeeded} trades (rules engine, run #{run.pk})"))
         else:
             out["analysed"] = 0
         if not patterns_for_period(period_start=None, period_end=None).exists():

@@ -1,0 +1,78 @@
+"""Pages say what stored codes mean: segments, areas and recommendation types read as words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils.html import strip_tags
+
+from admin_ext.labels import area_label, segment_label, type_label
+from tests.factories import RecommendationFactory
+
+# A snake_case token outside markup: what a stored code looks like when it leaks onto a page.
+CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _visible_text(html: str) -> str:
+    """The page's text without scripts, styles, form options and icon ligatures."""
+    html = re.sub(r"<(script|style|select|code)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<span class="[^"]*material-symbols-outlined[^"]*"[^>]*>[^<]*</span>', " ", html)
+    return strip_tags(html)
+
+
+@pytest.mark.parametrize(
+    ("factor", "value", "words"),
+    [
+        ("after_loss", "true", "After a loss: yes"),
+        ("after_loss", "false", "After a loss: no"),
+        ("position_size", "1.5x+", "Size vs usual: 1.5x+"),
+        ("primary_factor", "stop_not_honoured", "Post-mortem finding: Stop not honored"),
+        ("primary_factor", "after_loss_reentry", "Post-mortem finding: Re-entry soon after a loss"),
+        ("hour", "09", "Entry hour: 09:00–09:59"),
+        ("trade_of_day", "4+", "Trade of the day: 4th or later"),
+        ("trend", "counter_trend", "Trend: counter trend"),
+        ("setup", "fade", "Setup: fade"),
+    ],
+)
+def test_segment_label_reads_as_words(factor, value, words):
+    from post_mortem.engines.vocabulary import FACTOR_BY_CODE
+
+    if factor == "primary_factor" and value in FACTOR_BY_CODE:
+        words = f"Post-mortem finding: {FACTOR_BY_CODE[value].title}"
+    assert segment_label(factor, value) == words
+    assert not CODE.search(words)
+
+
+def test_area_and_type_labels():
+    assert area_label("risk_management") == "Risk management"
+    assert area_label("market_context") == "Market context"
+    assert area_label("behavioral") == "Behavior"
+    assert type_label("avoid_after_loss_reentry") == "Avoid re-entering after a loss"
+    assert type_label("avoid_hour_09") == "Avoid: entry hour 09:00–09:59"
+    assert type_label("more_setup_pullback") == "More: setup pullback"
+    assert type_label("avoid_position_size_1_5x_plus") == "Avoid: size vs usual 1.5x+"
+    assert type_label("avoid_holding_time_under_5_min") == "Avoid: holding time <5 min"
+    assert type_label("avoid_holding_time_5_15_min") == "Avoid: holding time 5-15 min"
+    assert type_label("stop_not_honoured") == "Stop not honored"
+    for code in ("avoid_after_loss_reentry", "avoid_hour_09", "stop_not_honoured"):
+        assert not CODE.search(type_label(code))
+
+
+@pytest.mark.django_db
+def test_prioritization_page_names_areas_and_types_in_words(auditor_client):
+    RecommendationFactory(
+        text="No re-entry within 30 minutes of a losing exit",
+        area="behavioral",
+        type_code="avoid_after_loss_reentry",
+        expected_impact_r=0.3,
+    )
+    RecommendationFactory(text="Trim size", area="risk_management", type_code="avoid_position_size_1_5x_plus")
+    response = auditor_client.get(reverse("admin:post_mortem_recommendation_prioritisation"))
+    assert response.status_code == 200
+    text = _visible_text(response.content.decode())
+    assert "Behavior / Avoid re-entering after a loss" in text
+    assert "Risk management / Avoid: size vs usual 1.5x+" in text
+    assert "avoid_after_loss_reentry" not in text and "risk_management" not in text
+    assert CODE.findall(text) == []
