@@ -1,5 +1,5 @@
 """Admin page "Import layouts -> Propose from a sample": upload, see the offline proposal and its trial,
-correct the mapping if needed, and save.
+correct the mapping if needed (or ask Claude about the columns left unplaced), and save.
 
 Thin: the proposal, the trial and the save are `post_mortem.services.propose`; this module only
 reads the form and renders the result. The sample travels between the steps as a hidden base64
@@ -18,10 +18,19 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, ROUND_TRIP_FIELDS
-from post_mortem.services.propose import corrected_spec, layout_proposal_save, layout_propose, layout_trial
+from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, ROUND_TRIP_FIELDS, mapping_problems
+from post_mortem.services.brokers import ProposalError, proposal_available
+from post_mortem.services.propose import (
+    corrected_spec,
+    layout_proposal_save,
+    layout_proposal_second_opinion,
+    layout_propose,
+    layout_trial,
+)
 
 MAX_SAMPLE_BYTES = 2 * 1024 * 1024
+PLACED_BY = {"name": "column name", "values": "values"}
+INPUT_CLASSES = "border border-base-200 rounded-default px-2 py-2 w-72"
 TEMPLATE = "admin_ext/brokers/layout_proposal.html"
 
 
@@ -29,7 +38,17 @@ class ProposalUploadForm(forms.Form):
     sample = forms.FileField(
         help_text="A CSV or XLSX export from the platform (up to 2 MB): the header and some trades."
     )
-    account = forms.CharField(required=False, max_length=100, help_text="For files without an account column.")
+    account = forms.CharField(
+        required=False,
+        max_length=100,
+        help_text="For files without an account column.",
+        widget=forms.TextInput(attrs={"class": INPUT_CLASSES}),
+    )
+    session_date = forms.DateField(
+        required=False,
+        help_text="The trading day, for files whose times carry no date (as DAS Trader exports them).",
+        widget=forms.DateInput(attrs={"type": "date", "class": INPUT_CLASSES}),
+    )
 
 
 def _decode(value: str) -> bytes:
@@ -65,11 +84,14 @@ def propose_from_sample_view(model_admin, request: HttpRequest) -> HttpResponse:
             context["form"] = form
             return TemplateResponse(request, TEMPLATE, context)
         data, file_name, account = b"".join(upload.chunks()), upload.name, form.cleaned_data["account"]
+        day = form.cleaned_data["session_date"]
+        session_date = day.isoformat() if day else ""
     else:
         data = _decode(request.POST["sample_b64"])
         file_name = request.POST.get("file_name", "sample.csv")[:255]
         account = request.POST.get("account", "")[:100]
-    result = layout_propose(data=data, file_name=file_name, account=account)
+        session_date = request.POST.get("session_date", "")[:10]
+    result = layout_propose(data=data, file_name=file_name, account=account, session_date=session_date)
     proposal = result.proposal
     errors: list[str] = []
     if proposal is not None and "sample_b64" in request.POST:
@@ -83,6 +105,8 @@ def propose_from_sample_view(model_admin, request: HttpRequest) -> HttpResponse:
             corrected["side"] = proposal.spec.mapping["side"]
         spec = corrected_spec(proposal.spec, corrected, proposal.header)
         proposal.spec = spec
+        if not mapping_problems(spec.kind, spec.mapping):
+            result.failure = ""  # the person placed what the proposal could not
         if "save" in request.POST:
             try:
                 layout = layout_proposal_save(
@@ -92,6 +116,7 @@ def propose_from_sample_view(model_admin, request: HttpRequest) -> HttpResponse:
                     file_name=file_name,
                     account=account,
                     created_by=request.user,
+                    session_date=session_date,
                 )
             except ValidationError as exc:
                 errors = exc.messages
@@ -100,13 +125,27 @@ def propose_from_sample_view(model_admin, request: HttpRequest) -> HttpResponse:
                     request, f"Saved layout {layout.name}: files like this one are now detected.", messages.SUCCESS
                 )
                 return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_change", args=[layout.pk]))
-        result.trial = layout_trial(spec, data=data, file_name=file_name, account=account)
-    fields = {}
+        result.trial = layout_trial(spec, data=data, file_name=file_name, account=account, session_date=session_date)
+    fields = []
+    suggested: dict[str, str] = {}
+    second_opinion, second_opinion_error = None, ""
     if proposal is not None:
         labels = ROUND_TRIP_FIELDS if proposal.spec.kind == "round_trips" else EXECUTION_FIELDS
-        placed = {c.field: c.how for c in proposal.choices}
+        placed = {c.field: PLACED_BY.get(c.how, c.how) for c in proposal.choices}
+        if "ask_claude" in request.POST and proposal_available():
+            try:
+                second_opinion = layout_proposal_second_opinion(proposal, data=data, file_name=file_name)
+            except ProposalError as exc:
+                second_opinion_error = str(exc)
+        suggested = second_opinion.mapping if second_opinion else {}
         fields = [
-            (key, label, proposal.spec.mapping.get(key, ""), placed.get(key, "")) for key, label in labels.items()
+            (
+                key,
+                label,
+                proposal.spec.mapping.get(key) or suggested.get(key, ""),
+                "Claude (suggested, not tried yet)" if key in suggested else placed.get(key, ""),
+            )
+            for key, label in labels.items()
         ]
     context.update(
         {
@@ -120,6 +159,12 @@ def propose_from_sample_view(model_admin, request: HttpRequest) -> HttpResponse:
             "file_name": file_name,
             "account": account,
             "name": request.POST.get("name", ""),
+            "session_date": session_date,
+            "claude_available": proposal_available(),
+            "second_opinion": second_opinion,
+            "second_opinion_error": second_opinion_error,
+            "unplaced": [label for key, label, column, _how in fields if not column],
+            "suggested": [(label, column) for key, label, column, how in fields if key in suggested],
         }
     )
     return TemplateResponse(request, TEMPLATE, context)

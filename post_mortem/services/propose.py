@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..importing.brokers.custom import LayoutSpec
+from ..importing.brokers.custom import LayoutSpec, mapping_problems
 from ..importing.brokers.propose import LayoutProposal, ProposalFailed, proposal_pnl, propose_layout
 from ..importing.brokers.registry import LAYOUT_NAMES, detect_layout
 from ..importing.canonical import CanonicalValidator, ImportFormatError, RowError
@@ -100,6 +100,10 @@ def layout_trial(
     """Run ``spec`` over the file through the import's layout stage and canonical checks; write nothing."""
     tz_name = tz_name or default_timezone("auto")
     trial = ProposalTrial()
+    problems = mapping_problems(spec.kind, spec.mapping)
+    if problems:
+        trial.errors = [RowError(1, "mapping", problem) for problem in problems]
+        return trial
     others = [s for s in saved_layout_specs() if s.name != spec.name]
     try:
         converted = convert(
@@ -148,7 +152,8 @@ def layout_propose(
     try:
         proposal = propose_layout(text, name=name)
     except ProposalFailed as exc:
-        return ProposalResult(proposal=None, trial=ProposalTrial(), failure=str(exc))
+        # A header with fields left unplaced: the page offers the partial proposal to complete.
+        return ProposalResult(proposal=exc.partial, trial=ProposalTrial(), failure=str(exc))
     trial = layout_trial(proposal.spec, data=data, file_name=file_name, account=account, session_date=session_date)
     notes = []
     if trial.errors and all("point value" in e.message for e in trial.errors):
@@ -169,6 +174,25 @@ def layout_propose(
     if not trial.errors and trial.trades == 0:
         notes.append("the proposal reads no closed trades from this file")
     return ProposalResult(proposal=proposal, trial=trial, notes=notes)
+
+
+def layout_proposal_second_opinion(proposal: LayoutProposal, *, data: bytes, file_name: str):
+    """Claude's suggestion for the fields the offline proposal left unplaced (a MappingProposal).
+
+    Why only those: the heuristics' placements are tried on the file; Claude is a second opinion
+    for what they could not place, shown to a person and never applied without them. Raises
+    ProposalError when Claude cannot answer usefully.
+    """
+    from .brokers import import_layout_propose
+
+    lines = _text(data, file_name).splitlines()
+    start = max(proposal.header_line - 1, 0)
+    return import_layout_propose(
+        kind=proposal.spec.kind,
+        sample_text="\n".join(lines[start : start + 15]),
+        header=proposal.header,
+        placed=dict(proposal.spec.mapping),
+    )
 
 
 def renamed(spec: LayoutSpec, name: str) -> LayoutSpec:

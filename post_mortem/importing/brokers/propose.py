@@ -29,7 +29,15 @@ SAMPLE_ROWS = 200
 
 
 class ProposalFailed(ValueError):
-    """The file cannot be read as a trade table; the message says why and what to do."""
+    """The file cannot be read as a trade table; the message says why and what to do.
+
+    ``partial`` is the proposal as far as it got when the header was found but a required field
+    has no column: a person (or Claude, as a second opinion) can place the rest.
+    """
+
+    def __init__(self, message: str, *, partial: LayoutProposal | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 @dataclass(slots=True)
@@ -523,19 +531,13 @@ def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
     options["kind"] = spec_kind
 
     missing = [k for k in REQUIRED[spec_kind] if not mapping.get(k)]
-    if missing:
-        raise ProposalFailed(
-            f"the header on line {header_line} has no column for {', '.join(missing)} "
-            f"(columns: {', '.join(h for h in header if h)}). Rename the column(s) in the file, or map them by "
-            "hand under Import layouts in the admin."
-        )
     used_columns = [*mapping.values(), str(options.get("side_from_words") or "")]
     signature = tuple(dict.fromkeys(part for column in used_columns for part in column.split(JOIN) if part in columns))
     if section is not None:
         signature = (header_cells[0].strip(), header_cells[1].strip(), *signature)
     by_name = sum(1 for c in choices if c.how == "name" and c.field in REQUIRED[spec_kind])
     confidence = round(by_name / len(REQUIRED[spec_kind]) * 0.9 + (0.1 if "fees" in mapping else 0.0), 2)
-    return LayoutProposal(
+    proposal = LayoutProposal(
         spec=LayoutSpec(name=name, signature=signature, mapping=mapping, kind=spec_kind, options=options),
         kind=kind,
         choices=choices,
@@ -544,6 +546,14 @@ def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
         header=header,
         notes=notes,
     )
+    if missing:
+        raise ProposalFailed(
+            f"the header on line {header_line} has no column for {', '.join(missing)} "
+            f"(columns: {', '.join(h for h in header if h)}). Rename the column(s) in the file, or map them by "
+            "hand under Import layouts in the admin.",
+            partial=proposal,
+        )
+    return proposal
 
 
 def proposal_pnl(rows: list[tuple[int, dict[str, str]]]) -> Decimal:

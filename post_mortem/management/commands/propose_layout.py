@@ -39,7 +39,7 @@ class Command(BaseCommand):
         out = result.as_json()
         saved = None
         if options["save"]:
-            if result.proposal is None:
+            if result.proposal is None or result.failure:
                 raise CommandError(result.failure or "; ".join(out["notes"]) or "nothing to save")
             try:
                 saved = layout_proposal_save(
