@@ -23,6 +23,7 @@ from post_mortem.services.experiments import experiment_validate
 
 GROUPS = {"treatment": "Treatment", "control": "Control"}
 KIND_WORDS = {"account": ("account", "accounts"), "tag": ("tag", "tags")}
+MIN_SAMPLE_LABEL = "Minimum trades per group"
 GROUP_VALUES_URL_NAME = "admin:post_mortem_experiment_group_values"
 
 
@@ -115,6 +116,8 @@ class ExperimentForm(forms.ModelForm):
     class Meta:
         model = Experiment
         fields = ["name", "hypothesis", "recommendation", "metric", "start", "end", "min_sample"]
+        labels = {"min_sample": MIN_SAMPLE_LABEL}
+        help_texts = {"min_sample": "Until each group has this many trades, results say: not enough data yet."}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

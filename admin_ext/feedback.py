@@ -37,6 +37,7 @@ from admin_ext.charts import expectancy_chart, experiment_chart
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
 from admin_ext.experiment_form import (
+    MIN_SAMPLE_LABEL,
     ExperimentForm,
     group_conditional_fields,
     group_fieldsets,
@@ -548,7 +549,7 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
         "control_display",
         "start",
         "end",
-        "min_sample",
+        "min_sample_display",
     ]
     history_list_display = ["name", "metric", "start", "end"]
 
@@ -558,9 +559,9 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         about = (None, {"fields": ["name", "hypothesis", "recommendation", "metric"]})
-        horizon = ("Horizon", {"fields": ["start", "end", "min_sample"]})
         if obj is None:
-            return [about, *group_fieldsets(), horizon]
+            return [about, *group_fieldsets(), ("Horizon", {"fields": ["start", "end", "min_sample"]})]
+        horizon = ("Horizon", {"fields": ["start", "end", "min_sample_display"]})
         groups = ("Groups", {"fields": ["treatment_display", "control_display"]})
         return [about, groups, horizon, ("Registered", {"fields": ["created_by", "created_at"]})]
 
@@ -579,6 +580,10 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         return group_values_view(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A registered experiment is viewed, never changed: its page offers no save buttons.
+        return False if obj is not None else super().has_change_permission(request, obj)
 
     # --- history is an audit trail: readable, never editable or revertible ------------------
 
@@ -627,6 +632,10 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
     def control_display(self, obj: Experiment) -> str:
         return group_words(obj.control, capital=True)
 
+    @display(description=MIN_SAMPLE_LABEL)
+    def min_sample_display(self, obj: Experiment) -> str:
+        return f"{obj.min_sample:,}"
+
     @display(description="Phase", label={"running": "warning", "finished": "success", "planned": "info"})
     def phase_badge(self, obj: Experiment) -> str:
         from post_mortem.services.recommendations import desk_today
@@ -641,6 +650,9 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
             results = experiment_results(experiment=obj)
             extra_context["experiment_results"] = results
             extra_context["experiment_chart"] = experiment_chart(results["daily"], obj.get_metric_display())
+            extra_context["experiment_metric_label"] = obj.get_metric_display()
+            extra_context["treatment_words"] = group_words(obj.treatment)
+            extra_context["control_words"] = group_words(obj.control)
         return super().change_view(request, object_id, form_url, extra_context)
 
 

@@ -104,6 +104,14 @@ def fmt_percent(value, decimals: int = 1) -> str:
     return f"{number * 100:.{decimals}f}%"
 
 
+def fmt_points(value, decimals: int = 1) -> str:
+    """A difference of two shares given as fractions, in percentage points: 0.05 -> "+5.0 pts"."""
+    number = _number(value)
+    if number is None:
+        return DASH
+    return f"{number * 100:+.{decimals}f} pts"
+
+
 def desk_zone() -> ZoneInfo:
     return ZoneInfo(settings.DESK_TIMEZONE)
 

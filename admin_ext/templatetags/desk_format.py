@@ -33,6 +33,24 @@ def signed_money0(value) -> str:
 
 
 @register.filter
+def metric_value(value, metric: str) -> str:
+    """A value of an experiment's metric: R per trade, dollars per trade, or a win rate in percent."""
+    if metric == "net_pnl":
+        return formatting.fmt_money(value, signed=True)
+    if metric == "win_rate":
+        return formatting.fmt_percent(value)
+    return formatting.fmt_r(value)
+
+
+@register.filter
+def metric_difference(value, metric: str) -> str:
+    """A difference of an experiment's metric; win rates differ by percentage points."""
+    if metric == "win_rate":
+        return formatting.fmt_points(value)
+    return metric_value(value, metric)
+
+
+@register.filter
 def history_value(value) -> str:
     """A value in a history diff: desk time without microseconds, "—" for nothing, status words."""
     import datetime as dt

@@ -138,3 +138,30 @@ def test_add_form_queries_do_not_grow_with_recommendations_or_trades(ops_client,
     assert many == few
     body = ops_client.get(reverse(ADD)).content.decode()
     assert body.count("<option") < 10  # neither recommendations nor accounts are listed in the page
+
+
+@pytest.mark.parametrize(("metric", "mean_text"), [("r_multiple", "R<"), ("net_pnl", "$"), ("win_rate", "%<")])
+def test_registered_experiment_page_reads_in_words_and_units_without_save_buttons(ops_client, metric, mean_text):
+    import datetime as dt
+
+    from post_mortem.services.experiments import experiment_create
+    from tests.feedback.helpers import plant_trades
+
+    start = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
+    plant_trades(account="DESK-A", start=start, days=10, per_day=2, mean_r=0.4, seed=1)
+    plant_trades(account="DESK-B", start=start, days=10, per_day=2, mean_r=0.0, seed=2)
+    experiment = experiment_create(
+        name="Half size",
+        metric=metric,
+        treatment={"account": ["DESK-A"]},
+        control={"account": ["DESK-B"]},
+        start=dt.date(2026, 9, 1),
+        end=dt.date(2026, 9, 20),
+        min_sample=5,
+    )
+    page = ops_client.get(reverse("admin:post_mortem_experiment_change", args=[experiment.pk])).content.decode()
+    results = page[page.index('id="experiment-results"') :]
+    assert "Treatment: account DESK-A" in results and "Control: account DESK-B" in results
+    assert mean_text in results
+    assert ("pts" in results) == (metric == "win_rate")
+    assert 'name="_save"' not in page and "Minimum trades per group" in page
