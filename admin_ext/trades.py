@@ -303,6 +303,10 @@ class TradeAdmin(AnalyzeTradesMixin, ExportedColumnsMixin, SafeExportMixin, Impo
         ("Execution", {"fields": ("entry_time", "exit_time", ("entry_price", "exit_price"), "fees")}),
         ("Plan", {"fields": (("stop_price", "target_price"), "setup", "tags", "notes")}),
         (
+            "Option contract (options only)",
+            {"fields": (("option_type", "strike"), ("expiry", "underlying")), "classes": ["collapse"]},
+        ),
+        (
             "Derived (computed on save and import)",
             {
                 "fields": (

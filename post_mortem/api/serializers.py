@@ -94,6 +94,8 @@ class TradeSerializer(FastReadMixin, serializers.ModelSerializer):
         source="analysis_pk", read_only=True, allow_null=True, help_text="Id of the trade's post-mortem, if any."
     )
     tag_list = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # Plain text, not an enum: stocks and futures carry "" here, which an enum of CALL/PUT would refuse.
+    option_type = serializers.CharField(read_only=True, help_text="CALL or PUT for an option; empty otherwise.")
 
     class Meta:
         model = Trade
@@ -105,6 +107,10 @@ class TradeSerializer(FastReadMixin, serializers.ModelSerializer):
             "side",
             "quantity",
             "multiplier",
+            "option_type",
+            "strike",
+            "expiry",
+            "underlying",
             "entry_time",
             "exit_time",
             "entry_price",

@@ -13,12 +13,13 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..labels import normalize_setup_and_tags
+from .option_symbols import option_right, parse_option_symbol
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "external_id",
@@ -38,8 +39,12 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "notes",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS[:9]
-# Not in the canonical header, but broker parsers may add it (futures point value).
-EXTRA_COLUMNS: tuple[str, ...] = ("multiplier",)
+# Not in the canonical header, but broker parsers (and any file) may add them: the contract
+# multiplier (futures point value, 100 for equity options) and an option contract's terms.
+OPTION_COLUMNS: tuple[str, ...] = ("option_type", "strike", "expiry", "underlying")
+EXTRA_COLUMNS: tuple[str, ...] = ("multiplier", *OPTION_COLUMNS)
+# An option row that states no multiplier: the equity-option contract size.
+EQUITY_OPTION_MULTIPLIER = Decimal(100)
 # Numbers our own export adds; an exported file imports again, and they are recomputed, not read.
 DERIVED_COLUMNS: tuple[str, ...] = (
     "gross_pnl",
@@ -61,10 +66,11 @@ _DECIMAL_SHAPES = {
     "target_price": (20, 8),
     "fees": (18, 4),
     "multiplier": (12, 4),
+    "strike": (20, 8),
 }
 # Fees are often computed by brokers with more decimals than money has: round them, don't reject.
 _ROUNDED_FIELDS = {"fees"}
-_MAX_LENGTHS = {"external_id": 128, "account": 64, "symbol": 40, "setup": 64, "tags": 255}
+_MAX_LENGTHS = {"external_id": 128, "account": 64, "symbol": 40, "setup": 64, "tags": 255, "underlying": 40}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,10 @@ class CanonicalTrade:
     tags: str
     notes: str
     multiplier: Decimal | None = None
+    option_type: str = ""  # CALL / PUT for options, "" otherwise
+    strike: Decimal | None = None
+    expiry: date | None = None
+    underlying: str = ""
     source_hash: str = ""
 
     @property
@@ -224,6 +234,15 @@ def _hash_row(trade: CanonicalTrade) -> str:
         trade.notes,
         "" if trade.multiplier is None else str(trade.multiplier.normalize()),
     )
+    if trade.option_type:
+        # Only option rows carry these parts: every other row keeps the fingerprint it always had,
+        # so trades imported before options were read are still "unchanged" on re-import.
+        parts += (
+            trade.option_type,
+            "" if trade.strike is None else str(trade.strike.normalize()),
+            "" if trade.expiry is None else trade.expiry.isoformat(),
+            trade.underlying,
+        )
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
@@ -395,7 +414,7 @@ def _validate_row(
             problems.append(RowError(line, field, _formula_message(raw) if raw.startswith("=") else str(exc)))
             required[field] = None
             continue
-        if number <= 0:
+        if number < 0 or (number == 0 and field != "exit_price"):
             problems.append(RowError(line, field, f"{field} must be greater than zero (got {raw})"))
         required[field] = number
 
@@ -473,10 +492,24 @@ def _validate_row(
     if len(tags) > _MAX_LENGTHS["tags"]:
         problems.append(RowError(line, "tags", f"tags are longer than {_MAX_LENGTHS['tags']} characters"))
 
+    option = _option_terms(line, get, symbol, problems)
+    if option is None and required["exit_price"] == 0:
+        problems.append(
+            RowError(
+                line,
+                "exit_price",
+                "exit_price must be greater than zero (0 is only for an option that expired worthless: "
+                "give its option_type, strike and expiry)",
+            )
+        )
+
     if problems:
         errors.extend(problems)
         return None
     fees = optional["fees"]
+    multiplier = optional["multiplier"]
+    if option is not None and multiplier is None:
+        multiplier = EQUITY_OPTION_MULTIPLIER
     trade = CanonicalTrade(
         line=line,
         external_id=external_id,
@@ -494,7 +527,60 @@ def _validate_row(
         setup=setup,
         tags=tags,
         notes=(get("notes") or "").strip(),
-        multiplier=optional["multiplier"],
+        multiplier=multiplier,
     )
+    if option is not None:
+        trade.option_type, trade.strike, trade.expiry, trade.underlying = option
     trade.source_hash = _hash_row(trade)
     return trade
+
+
+def _option_terms(line: int, get, symbol: str, problems: list[RowError]) -> tuple[str, Decimal, date, str] | None:
+    """(type, strike, expiry, underlying) of an option row, None for any other row.
+
+    All three terms or none: a strike without an expiry is a half-described contract, said so by
+    field. A row that names an option states no multiplier -> 100 (equity options); futures
+    options must state theirs (the broker layouts do).
+    """
+    raw_type = (get("option_type") or "").strip()
+    raw_strike = (get("strike") or "").strip()
+    raw_expiry = (get("expiry") or "").strip()
+    raw_underlying = (get("underlying") or "").strip().upper()
+    if not (raw_type or raw_strike or raw_expiry):
+        if raw_underlying:
+            problems.append(RowError(line, "underlying", "an underlying without option_type, strike and expiry"))
+        return None
+    before = len(problems)
+    right = option_right(raw_type)
+    if not raw_type:
+        problems.append(RowError(line, "option_type", "option_type is required when strike or expiry is given"))
+    elif right is None:
+        problems.append(RowError(line, "option_type", f"unknown option type '{raw_type}' (use CALL or PUT)"))
+    strike: Decimal | None = None
+    if not raw_strike:
+        problems.append(RowError(line, "strike", "strike is required for an option (option_type is given)"))
+    else:
+        try:
+            strike = _decimal("strike", raw_strike)
+        except ValueError as exc:
+            problems.append(RowError(line, "strike", str(exc)))
+        else:
+            if strike <= 0:
+                problems.append(RowError(line, "strike", f"strike must be greater than zero (got {raw_strike})"))
+    expiry: date | None = None
+    if not raw_expiry:
+        problems.append(RowError(line, "expiry", "expiry is required for an option (option_type is given)"))
+    else:
+        try:
+            expiry = date.fromisoformat(raw_expiry)
+        except ValueError:
+            problems.append(RowError(line, "expiry", f"'{raw_expiry}' is not an ISO date (e.g. 2026-12-18)"))
+    named = parse_option_symbol(symbol) if not raw_underlying else None
+    underlying = raw_underlying or (named.underlying if named is not None else symbol)
+    if len(underlying) > _MAX_LENGTHS["underlying"]:
+        problems.append(
+            RowError(line, "underlying", f"underlying is longer than {_MAX_LENGTHS['underlying']} characters")
+        )
+    if len(problems) > before:
+        return None
+    return right, strike, expiry, underlying  # type: ignore[return-value]

@@ -67,6 +67,10 @@ class TradeResource(resources.ModelResource):
     tags = fields.Field(attribute="tags", column_name="tags")
     notes = fields.Field(attribute="notes", column_name="notes")
     multiplier = fields.Field(attribute="multiplier", column_name="multiplier", readonly=True)
+    option_type = fields.Field(attribute="option_type", column_name="option_type")
+    strike = fields.Field(attribute="strike", column_name="strike")
+    expiry = fields.Field(attribute="expiry", column_name="expiry")
+    underlying = fields.Field(attribute="underlying", column_name="underlying")
     gross_pnl = fields.Field(attribute="gross_pnl", column_name="gross_pnl", readonly=True)
     net_pnl = fields.Field(attribute="net_pnl", column_name="net_pnl", readonly=True)
     r_multiple = fields.Field(attribute="r_multiple", column_name="r_multiple", readonly=True)
@@ -80,7 +84,7 @@ class TradeResource(resources.ModelResource):
         import_id_fields = ("account", "external_id")
         fields = (
             *CANONICAL_COLUMNS,
-            "multiplier",
+            *EXTRA_COLUMNS,
             "gross_pnl",
             "net_pnl",
             "r_multiple",

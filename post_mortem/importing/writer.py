@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +41,10 @@ IMPORTED_FIELDS = (
     "setup",
     "tags",
     "notes",
+    "option_type",
+    "strike",
+    "expiry",
+    "underlying",
 )
 DERIVED_FIELDS = ("gross_pnl", "net_pnl", "risk_amount", "r_multiple", "return_pct", "holding_minutes")
 RESTORED_FIELDS = (*IMPORTED_FIELDS, *DERIVED_FIELDS, "import_batch_id", "source_hash")
@@ -69,7 +73,7 @@ class WriteCounts:
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetime is a date too
         return value.isoformat()
     return value
 
@@ -128,7 +132,9 @@ class TradeWriter:
     )
 
     @staticmethod
-    def _adapters(connection) -> tuple[Callable[[Any, int, int], Any], Callable[[datetime], Any]]:
+    def _adapters(
+        connection,
+    ) -> tuple[Callable[[Any, int, int], Any], Callable[[datetime], Any], Callable[[date], Any]]:
         """The backend's own value adapters, short-circuited where they are known no-ops.
 
         Why: calling ops.adapt_* costs more per row than the rest of the insert. On SQLite an
@@ -152,7 +158,7 @@ class TradeWriter:
                 return value.replace(tzinfo=None).isoformat(" ")
         else:
             adapt_dt = ops.adapt_datetimefield_value
-        return adapt_dec, adapt_dt
+        return adapt_dec, adapt_dt, ops.adapt_datefield_value
 
     @staticmethod
     def _db_values(trade: CanonicalTrade, *, batch_id: int | None, stamp: Any, adapters) -> tuple:
@@ -169,7 +175,7 @@ class TradeWriter:
             entry_time=trade.entry_time,
             exit_time=trade.exit_time,
         )
-        adapt_dec, adapt_dt = adapters
+        adapt_dec, adapt_dt, adapt_date = adapters
         return (
             trade.external_id,
             trade.account,
@@ -187,6 +193,10 @@ class TradeWriter:
             trade.setup,
             trade.tags,
             trade.notes,
+            trade.option_type,
+            adapt_dec(trade.strike, 20, 8) if trade.strike is not None else None,
+            adapt_date(trade.expiry) if trade.expiry is not None else None,
+            trade.underlying,
             batch_id,
             trade.source_hash,
             adapt_dec(derived.gross_pnl, 20, 4),

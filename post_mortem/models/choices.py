@@ -8,6 +8,11 @@ class Side(models.TextChoices):
     SHORT = "SHORT", "Short"
 
 
+class OptionType(models.TextChoices):
+    CALL = "CALL", "Call"
+    PUT = "PUT", "Put"
+
+
 class RunStatus(models.TextChoices):
     QUEUED = "QUEUED", "Queued"
     RUNNING = "RUNNING", "Running"

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from ..trade_math import derive_trade_numbers
-from .choices import BatchStatus, Side
+from .choices import BatchStatus, OptionType, Side
 
 
 class ImportBatch(models.Model):
@@ -75,6 +75,16 @@ class Trade(models.Model):
     multiplier = models.DecimalField(
         max_digits=12, decimal_places=4, default=1, help_text="Contract multiplier (1 for stocks)"
     )
+    # Option contracts only (blank/empty for stocks and futures): the contract's terms, kept so a
+    # trade in SPY 450 calls is not just a symbol string.
+    option_type = models.CharField(
+        max_length=4, choices=OptionType.choices, blank=True, default="", help_text="Call or put (options only)"
+    )
+    strike = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True, help_text="Options only")
+    expiry = models.DateField(null=True, blank=True, help_text="Expiration date (options only)")
+    underlying = models.CharField(
+        max_length=40, blank=True, default="", help_text="The option's underlying (SPY, /ESZ6); options only"
+    )
     setup = models.CharField(max_length=64, blank=True, default="")
     tags = models.CharField(max_length=255, blank=True, default="", help_text="';'-separated")
     notes = models.TextField(blank=True, default="")
@@ -121,6 +131,16 @@ class Trade(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.refresh_derived()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """An option names its whole contract (type, strike, expiry) or nothing: half a contract is a typo."""
+        from django.core.exceptions import ValidationError
+
+        given = {"option_type": self.option_type, "strike": self.strike, "expiry": self.expiry}
+        if any(v not in ("", None) for v in given.values()):
+            missing = {name: "Required for an option." for name, v in given.items() if v in ("", None)}
+            if missing:
+                raise ValidationError(missing)
 
     @property
     def tag_list(self) -> list[str]:

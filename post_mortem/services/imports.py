@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -527,6 +527,8 @@ def _restore_value(trade: Trade, name: str, value: Any) -> Any:
         return Decimal(value)
     if internal == "DateTimeField":
         return datetime.fromisoformat(value)
+    if internal == "DateField":
+        return date.fromisoformat(value)
     return value
 
 

@@ -53,6 +53,15 @@ def _desk(user: User) -> None:
         ]
     ]
     TradeFactory(account="DESK-C", stop_price=None, target_price=None, setup="", notes="no stop, no target")
+    TradeFactory(
+        account="DESK-C",
+        symbol="SPY 261218C00450000",
+        option_type="CALL",
+        strike=450,
+        expiry=dt.date(2026, 12, 18),
+        underlying="SPY",
+        multiplier=100,
+    )
     analysis_run_start(trade_ids=[t.pk for t in trades[:3]], engine="rules", requested_by=user)  # sync in tests
     analysis = TradeAnalysisFactory()
     implemented = RecommendationFactory(

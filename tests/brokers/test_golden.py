@@ -540,3 +540,36 @@ def test_every_fixture_file_is_golden_and_detects_as_its_layout() -> None:
     for name in sorted(files):
         layout, _parsed = _parse(name)
         assert layout == GOLDEN.get(name, (None,))[0], name
+
+
+def test_thinkorswim_option_keeps_expiry_strike_and_type() -> None:
+    _layout, parsed = _parse("thinkorswim_statement.csv")
+    (option,) = [row for _line, row in parsed.rows if row["option_type"]]
+    assert (option["symbol"], option["multiplier"]) == ("SPY 16 JAN 26 450 CALL", "100")
+    assert (option["option_type"], option["strike"], option["expiry"], option["underlying"]) == (
+        "CALL",
+        "450",
+        "2026-01-16",
+        "SPY",
+    )
+    assert all(
+        row["option_type"] == row["strike"] == row["expiry"] == "" for _l, row in parsed.rows if row is not option
+    )
+
+
+def test_options_in_a_layout_without_a_multiplier_column_get_100_or_the_futures_point_value() -> None:
+    text = (
+        "Date,Time,Symbol,Quantity,Price,Side\n"
+        "2026-07-02,09:30:00,SPY   261218P00450000,2,5.10,Buy\n"
+        "2026-07-02,10:00:00,SPY   261218P00450000,2,5.60,Sell\n"
+        "2026-07-02,09:30:00,./ESZ6 E2BZ6 261218C6880,1,12.25,Sell\n"
+        "2026-07-02,10:00:00,./ESZ6 E2BZ6 261218C6880,1,10.00,Buy\n"
+    )
+    parsed = parse_broker_text(text, layout="tradervue", options=FLAT_OPTIONS)
+    assert parsed.errors == []
+    rows = {row["underlying"]: row for _line, row in parsed.rows}
+    # a put of 450 on SPY, 2 contracts x 100 shares: (5.60 - 5.10) x 2 x 100 = 100
+    assert (rows["SPY"]["multiplier"], rows["SPY"]["option_type"], rows["SPY"]["strike"]) == ("100", "PUT", "450")
+    assert rows["SPY"]["expiry"] == "2026-12-18"
+    # an option on /ES moves $50 a point, like /ES: (12.25 - 10.00) x 1 x 50 = 112.50
+    assert (rows["/ESZ6"]["multiplier"], rows["/ESZ6"]["side"], rows["/ESZ6"]["strike"]) == ("50", "SHORT", "6880")

@@ -159,3 +159,19 @@ def test_fifo_grouping_option_pairs_lot_by_lot() -> None:
     assert (result.errors, result.created) == ([], 3)
     assert ImportBatch.objects.get(pk=result.batch_id).options == {"grouping": "fifo"}
     assert Trade.objects.aggregate(s=Sum("gross_pnl"))["s"] == Decimal(300)
+
+
+def test_an_option_is_stored_with_its_terms_and_priced_with_multiplier_100() -> None:
+    import datetime as dt
+
+    _import("thinkorswim_statement.csv")
+    trade = Trade.objects.get(option_type="CALL")
+    assert (trade.symbol, trade.underlying, trade.strike, trade.expiry) == (
+        "SPY 16 JAN 26 450 CALL",
+        "SPY",
+        Decimal(450),
+        dt.date(2026, 1, 16),
+    )
+    assert trade.multiplier == Decimal(100)
+    assert trade.gross_pnl == Decimal("50.0000")  # (5.60 - 5.10) x 1 contract x 100
+    assert Trade.objects.exclude(pk=trade.pk).filter(option_type="").count() == Trade.objects.count() - 1

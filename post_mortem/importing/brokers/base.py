@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
+from ..option_symbols import OptionContract, parse_option_symbol
 from .futures import default_multiplier_table, multiplier_for
 from .pairing import Execution, RoundTrip, group_executions
 from .parsing import (
@@ -34,6 +35,7 @@ from .parsing import (
 )
 
 PNL_TOLERANCE = Decimal("0.02")
+EQUITY_OPTION_MULTIPLIER = Decimal(100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,8 @@ def canonical_row(
     multiplier: Decimal,
     notes: str = "",
 ) -> dict[str, str]:
+    """A round trip as canonical text; an option symbol also fills the contract's terms."""
+    option = parse_option_symbol(symbol)
     return {
         "external_id": external_id,
         "account": account,
@@ -183,6 +187,19 @@ def canonical_row(
         "tags": "",
         "notes": notes,
         "multiplier": fmt_decimal(multiplier),
+        **option_columns(option),
+    }
+
+
+def option_columns(option: OptionContract | None) -> dict[str, str]:
+    """The canonical option columns of a contract (all empty for a stock or a future)."""
+    if option is None:
+        return {"option_type": "", "strike": "", "expiry": "", "underlying": ""}
+    return {
+        "option_type": option.right,
+        "strike": fmt_decimal(option.strike),
+        "expiry": option.expiry.isoformat(),
+        "underlying": option.underlying,
     }
 
 
@@ -251,9 +268,18 @@ class BrokerLayout:
         raise RowProblem(columns[0] if columns else "account", NO_ACCOUNT)
 
     def multiplier(self, symbol: str, options: BrokerOptions, stated: Decimal | None = None) -> Decimal:
-        """The stated multiplier (from the file) or the table's; an unknown future is a RowProblem."""
+        """The stated multiplier (from the file) or the table's; an unknown future is a RowProblem.
+
+        An option without a stated multiplier: 100 for an equity option, the future's point value
+        for an option on a future (an /ES option moves $50 a point, like /ES).
+        """
         if stated is not None and stated > 0:
             return stated
+        option = parse_option_symbol(symbol)
+        if option is not None:
+            if not option.on_future:
+                return EQUITY_OPTION_MULTIPLIER
+            symbol = option.underlying
         value, root = multiplier_for(symbol, options.multipliers)
         if root is None and self.futures_only:
             root = " ".join(symbol.strip().upper().lstrip("/").split())
