@@ -87,7 +87,7 @@ NAMES: dict[str, tuple[str, ...]] = {
     "quantity": (
         "qty", "quantity", "shares", "volume", "lots", "size", "contracts", "filled qty", "fill qty", "qty filled",
         "filled quantity", "executed qty", "exec qty", "quantite", "cantidad", "menge", "anzahl", "nombre",
-        "units", "lot", "quantity filled", "filled",
+        "units", "lot", "quantity filled", "filled", "trade volume lots", "volume lots", "lots traded",
     ),
     "price": (
         "price", "avg price", "average price", "fill price", "exec price", "execution price", "avg fill price",
@@ -131,6 +131,7 @@ NAMES: dict[str, tuple[str, ...]] = {
         "prix de sortie", "prix fermeture", "precio cierre", "avg close price",
     ),
 }  # fmt: skip
+ID_WORDS = {"id", "no", "number", "ticket", "position", "order", "deal", "ref", "reference", "account"}
 STATUS_NAMES = ("status", "order status", "state", "statut", "estado", "fill status", "etat")
 FILLED_WORDS = {"FILLED", "FILL", "EXECUTED", "COMPLETE", "COMPLETED", "DONE", "REMPLI", "EXECUTE", "EJECUTADA"}
 DETAIL_NAMES = ("level of detail", "data discriminator", "record type", "row type", "detail level")
@@ -339,6 +340,8 @@ def _map_columns(
                 continue
             if key == "time" and _share(values, _has_clock) < 0.8:
                 continue
+            if key in {"quantity", "price"} and set(_words(column).split()) & ID_WORDS:
+                continue  # a ticket, order or position number is numeric but never a quantity or price
             if _fits(key, values, decimal) and key != "symbol":
                 mapping[key] = column
                 used.add(column)
