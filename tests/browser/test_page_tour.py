@@ -67,6 +67,9 @@ CHARTS_JS = """() => [...document.querySelectorAll('canvas.chart')].map((canvas,
 }).filter(Boolean)"""
 
 
+OPS_ONLY_URL_NAMES = ("trade_import", "experiment_add")
+
+
 def _tour_paths() -> list[str]:
     """Lists, detail pages and custom pages, each for the first (or a meaningful) object."""
 
@@ -109,7 +112,8 @@ def _tour_paths() -> list[str]:
         changelist("jobrun"),
         *[path for run in runs.values() for path in change("jobrun", run)],
     ]
-    paths.append(reverse("admin:post_mortem_trade_import"))  # ops only (import needs add_trade)
+    # Ops only (import needs add_trade, a new experiment add_experiment).
+    paths += [reverse(f"admin:post_mortem_{name}") for name in OPS_ONLY_URL_NAMES]
     rec = Recommendation.objects.order_by("-id").first()
     if rec is not None:
         paths.append(reverse("admin:post_mortem_recommendation_history", args=[rec.pk]))
@@ -135,6 +139,7 @@ def test_every_ops_and_auditor_page_at_1280_and_1440(browser, live_server):
         user = User.objects.create_user(name, password=PASSWORD, is_staff=True)
         user.groups.add(Group.objects.get(name=group))
     paths = _tour_paths()
+    ops_only = {reverse(f"admin:post_mortem_{name}") for name in OPS_ONLY_URL_NAMES}
     shots = Path(os.environ["PAGE_TOUR_SCREENSHOTS"]) if os.environ.get("PAGE_TOUR_SCREENSHOTS") else None
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
@@ -150,7 +155,7 @@ def test_every_ops_and_auditor_page_at_1280_and_1440(browser, live_server):
             page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
             _login(page, live_server.url, username)
             for path in paths:
-                if path.endswith("/import/") and username != "tour-ops":
+                if username != "tour-ops" and path in ops_only:
                     continue
                 errors.clear()
                 response = page.goto(live_server.url + path)
