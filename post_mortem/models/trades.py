@@ -123,6 +123,10 @@ class Trade(models.Model):
             models.Index(fields=["net_pnl"], name="trade_net_pnl_idx"),
             models.Index(fields=["r_multiple"], name="trade_r_multiple_idx"),
             models.Index(fields=["side", "entry_time"], name="trade_side_entry_idx"),
+            # The trades of one import batch, newest first, without sorting the batch.
+            models.Index(fields=["import_batch", "entry_time"], name="trade_batch_entry_idx"),
+            # Trade-id search by prefix; PostgreSQL needs the pattern class for LIKE 'prefix%'.
+            models.Index(fields=["external_id"], name="trade_external_id_idx", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -184,7 +184,9 @@ def test_trade_change_page_shows_derived_metrics_read_only(superuser_client):
     assert "$99.00" in page.content.decode()  # net P&L shown, formatted as money
 
 
-CHANGELIST_QUERIES = 4  # session, user, count (paginator), page of trades with the EXISTS column
+# session, user, the account/symbol/setup choice lists, the latest batches (filters), count (paginator),
+# page of trades with the EXISTS column
+CHANGELIST_QUERIES = 8
 
 
 @pytest.mark.django_db
