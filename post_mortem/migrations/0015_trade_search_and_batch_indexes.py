@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('post_mortem', '0013_experiment_history'),
+        ('post_mortem', '0014_trade_option_terms'),
     ]
 
     operations = [
