@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     analyses,
     ask,
+    audit,
     auth,
     brokers,
     dashboard,

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -33,6 +32,7 @@ from unfold.widgets import (
 )
 
 from admin_ext import whatif
+from admin_ext.audit import LegacyAuditRedirect
 from admin_ext.charts import expectancy_chart, experiment_chart
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
@@ -46,6 +46,7 @@ from admin_ext.experiment_form import (
 )
 from admin_ext.formatting import fmt_money, fmt_pvalue, fmt_r, fmt_time
 from admin_ext.labels import humanize_code
+from admin_ext.views import admin_page
 from post_mortem.models import (
     AssessmentStatus,
     Experiment,
@@ -57,8 +58,6 @@ from post_mortem.models.choices import IMPLEMENTATION_STATUS_COLORS
 from post_mortem.selectors.decisions import opportunity_rollup, plan_items
 from post_mortem.selectors.feedback import (
     experiment_results,
-    history_entries,
-    history_queryset,
     prioritisation,
     rolling_expectancy,
 )
@@ -75,8 +74,6 @@ from post_mortem.services.recommendations import (
     recommendation_bulk_set_status,
     recommendation_set_status,
 )
-
-AUDIT_PAGE_SIZE = 50
 
 
 class StatusChangeForm(forms.Form):
@@ -376,7 +373,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("prioritisation/", wrap(self.prioritisation_view), name="post_mortem_recommendation_prioritisation"),
-            path("audit/", wrap(self.audit_view), name="post_mortem_recommendation_audit"),
+            admin_page(self, "audit/", LegacyAuditRedirect, "post_mortem_recommendation_audit"),
             path(
                 "<path:object_id>/set-status/",
                 wrap(self.set_status_view),
@@ -424,28 +421,6 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
             "status_colors": IMPLEMENTATION_STATUS_COLORS,
         }
         return TemplateResponse(request, "admin_ext/feedback/prioritisation.html", context)
-
-    def audit_view(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if not (user.has_perm("post_mortem.view_historicalrecommendation") or self.has_view_permission(request)):
-            raise PermissionDenied
-        qs = history_queryset()
-        who = request.GET.get("user", "").strip()
-        rec_id = request.GET.get("recommendation", "").strip()
-        if who:
-            qs = qs.filter(history_user__username=who)
-        if rec_id.isdigit():
-            qs = qs.filter(id=int(rec_id))
-        page = Paginator(qs, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Recommendation history",
-            "opts": self.model._meta,
-            "entries": history_entries(list(page.object_list)),
-            "page": page,
-            "filters": {"user": who, "recommendation": rec_id},
-        }
-        return TemplateResponse(request, "admin_ext/feedback/audit.html", context)
 
 
 @admin.register(ImpactAssessment)

@@ -454,8 +454,8 @@ UNFOLD = {
                     {
                         "title": _("Recommendation history"),
                         "icon": "history",
-                        "link": reverse_lazy("admin:post_mortem_recommendation_audit"),
-                        "permission": _can_view("recommendation"),
+                        "link": reverse_lazy("admin:post_mortem_historicalrecommendation_changelist"),
+                        "permission": _can_view("historicalrecommendation"),
                     },
                     _nav("Questions asked", "question_answer", "question"),
                     {

@@ -70,9 +70,9 @@ def test_change_status_see_history_open_dashboard(live_server, ops_user, page):
 
     page.goto(f"{live_server.url}/admin/")
     page.locator("a", has_text="Recommendation history").first.click()
-    page.wait_for_url("**/recommendation/audit/")
-    row = page.locator("#audit-table tbody tr").first
-    assert "opsy" in row.inner_text() and "IMPLEMENTED" in row.inner_text()
+    page.wait_for_url("**/historicalrecommendation/")
+    row = page.locator("#result_list tbody tr").first
+    assert "opsy" in row.inner_text() and "Implemented" in row.inner_text()
 
     page.locator("a", has_text="Prioritization").first.click()
     page.wait_for_url("**/recommendation/prioritisation/")

@@ -104,7 +104,7 @@ def _tour_paths() -> list[str]:
         changelist("recommendation"),
         *change("recommendation", Recommendation.objects.order_by("-id").first()),
         reverse("admin:post_mortem_recommendation_prioritisation"),
-        reverse("admin:post_mortem_recommendation_audit"),
+        changelist("historicalrecommendation"),
         changelist("impactassessment"),
         *change("impactassessment", ImpactAssessment.objects.first()),
         changelist("experiment"),

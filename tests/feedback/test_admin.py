@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -62,8 +63,44 @@ def test_auditor_cannot_change_status_but_reads_history(auditor_client):
     assert auditor_client.post(_set_status_url(rec), {"status": "PENDING", "reason": "x"}).status_code == 403
     r = auditor_client.get(reverse("admin:post_mortem_recommendation_history", args=[rec.pk]))
     assert r.status_code == 200
-    r = auditor_client.get(reverse("admin:post_mortem_recommendation_audit"))
-    assert r.status_code == 200 and b"IGNORED" in r.content
+    r = auditor_client.get(reverse("admin:post_mortem_recommendation_audit"), follow=True)
+    assert r.redirect_chain[0][0].startswith(reverse("admin:post_mortem_historicalrecommendation_changelist"))
+    assert r.status_code == 200 and "Ignored" in r.content.decode()
+
+
+def test_audit_log_reads_in_words_and_keeps_the_old_filters(auditor_client, ops_user):
+    """The history list: desk time to the second (no microseconds), words for codes, no "None",
+    and the old address's filters kept."""
+    rec = RecommendationFactory(text="Cut size after two losses")
+    other = RecommendationFactory(text="Another one")
+    recommendation_set_status(recommendation=rec, status="IMPLEMENTED", reason="agreed", user=ops_user)
+    recommendation_set_status(recommendation=other, status="IGNORED", reason="", user=None)
+    url = reverse("admin:post_mortem_historicalrecommendation_changelist")
+    body = auditor_client.get(url).content.decode()
+    assert "Cut size after two losses" in body and "Another one" in body
+    assert "Implementation status" in body and "Implemented" in body and "IMPLEMENTED" not in body
+    assert "None" not in body.split('id="result_list"')[1].split("</table>")[0]
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]{3}", body)
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", body)
+    legacy = reverse("admin:post_mortem_recommendation_audit")
+    filtered = auditor_client.get(legacy, {"recommendation": rec.pk, "user": ops_user.username}, follow=True)
+    text = filtered.content.decode()
+    assert "Cut size after two losses" in text and "Another one" not in text
+
+
+def test_audit_log_is_read_only_for_ops(ops_client):
+    """Ops may change recommendations but not their history: no add, change, delete or action."""
+    rec = RecommendationFactory()
+    recommendation_set_status(recommendation=rec, status="IGNORED", reason="no", user=None)
+    row = rec.history.first()
+    base = "/admin/post_mortem/historicalrecommendation/"
+    assert ops_client.get(base).status_code == 200
+    assert ops_client.get(f"{base}add/").status_code == 403
+    assert 'name="_save"' not in ops_client.get(f"{base}{row.history_id}/change/").content.decode()
+    assert ops_client.post(f"{base}{row.history_id}/change/", {"history_change_reason": "x"}).status_code == 403
+    assert ops_client.post(f"{base}{row.history_id}/delete/", {"post": "yes"}).status_code == 403
+    ops_client.post(base, {"action": "delete_selected", "_selected_action": [row.history_id], "post": "yes"})
+    assert rec.history.count() == 2 and b"delete_selected" not in ops_client.get(base).content
 
 
 def test_history_cannot_be_reverted(superuser_client):
