@@ -299,12 +299,12 @@ def test_xlsx_import_through_the_admin(superuser_client):
 
 @pytest.mark.django_db
 def test_import_page_lists_only_the_columns_a_file_can_carry(ops_client):
-    from post_mortem.importing.canonical import CANONICAL_COLUMNS, DERIVED_COLUMNS
+    from post_mortem.importing.canonical import CANONICAL_COLUMNS, DERIVED_COLUMNS, EXTRA_COLUMNS
 
     response = ops_client.get(IMPORT_URL)
     assert response.status_code == 200
     [(_resource, listed)] = response.context["fields_list"]
-    assert listed == [*CANONICAL_COLUMNS, "multiplier"]
+    assert listed == [*CANONICAL_COLUMNS, *EXTRA_COLUMNS]  # multiplier and the option columns
     assert not set(listed) & {*DERIVED_COLUMNS, "source_hash", "import_batch", "created_at", "updated_at"}
     page = response.content.decode()
     assert "Required columns: external_id, account, symbol, side, quantity" in page
