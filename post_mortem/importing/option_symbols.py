@@ -41,6 +41,8 @@ _SLASH_DATE = re.compile(rf"^{_ROOT} (\d{{1,2}})/(\d{{1,2}})/(\d{{2}}|\d{{4}}) {
 _SLASH_DATE_RIGHT_FIRST = re.compile(rf"^{_ROOT} (\d{{1,2}})/(\d{{1,2}})/(\d{{2}}|\d{{4}}) {_RIGHT} {_STRIKE}$")
 _MONTH_DAY_YEAR = re.compile(rf"^{_ROOT} {_MON} (\d{{1,2}}),? (\d{{2}}|\d{{4}}) {_STRIKE} {_RIGHT}$")
 _DAY_MONTH_YEAR = re.compile(rf"^{_ROOT} (\d{{1,2}}) {_MON} (\d{{2}}|\d{{4}}) {_STRIKE} {_RIGHT}$")
+# Interactive Brokers statements: SPY 18DEC26 450 C, CLOV 16JUL21 20.0 C
+_IBKR_COMPACT = re.compile(rf"^{_ROOT} (\d{{2}}){_MON}(\d{{2}}) {_STRIKE} {_RIGHT}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ def parse_option_symbol(symbol: str) -> OptionContract | None:
     if m:
         root, mon, dd, yy, strike, right = m.groups()
         return _contract(root, _year(yy), _MONTHS[mon], int(dd), strike, right)
-    m = _DAY_MONTH_YEAR.match(spaced)
+    m = _DAY_MONTH_YEAR.match(spaced) or _IBKR_COMPACT.match(spaced)
     if m:
         root, dd, mon, yy, strike, right = m.groups()
         return _contract(root, _year(yy), _MONTHS[mon], int(dd), strike, right)

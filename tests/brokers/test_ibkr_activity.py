@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
 from post_mortem.importing.brokers import BrokerOptions, detect_layout, parse_broker_text
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "brokers"
 
 SINGLE_ACCOUNT = """Statement,Header,Field Name,Field Value
 Statement,Data,Title,Activity Statement
@@ -56,3 +63,36 @@ def test_a_row_that_cannot_be_read_names_line_and_column() -> None:
     parsed = parse_broker_text(broken, layout="ibkr_activity", options=BrokerOptions())
     assert [(e.line, e.field) for e in parsed.errors] == [(7, "T. Price")]
     assert "'2.2x' is not a price" in parsed.errors[0].message
+
+
+def test_option_terms_are_read_from_the_ibkr_symbol() -> None:
+    parsed = parse_broker_text(SINGLE_ACCOUNT, layout="ibkr_activity", options=BrokerOptions())
+    rows = {row["symbol"]: row for _line, row in parsed.rows}
+    put = rows["QQQ 17JUL26 480 P"]
+    assert (put["option_type"], put["strike"], put["expiry"], put["underlying"], put["multiplier"]) == (
+        "PUT",
+        "480",
+        "2026-07-17",
+        "QQQ",
+        "100",
+    )
+    assert rows["ESPR"]["option_type"] == rows["ESPR"]["expiry"] == ""
+
+
+@pytest.mark.django_db
+def test_the_statement_through_the_import_keeps_the_option_contract() -> None:
+    from post_mortem.models import Trade
+    from post_mortem.services.imports import trades_import
+
+    result = trades_import(
+        source=FIXTURES / "ibkr_activity.csv", file_name="ibkr_activity.csv", file_format="auto", tz_name="UTC"
+    )
+    assert (result.errors, result.created, result.file_format) == ([], 5, "ibkr_activity")
+    call = Trade.objects.get(symbol="SPY 18DEC26 450 C")
+    assert (call.option_type, call.strike, call.expiry.isoformat(), call.multiplier) == (
+        "CALL",
+        Decimal("450"),
+        "2026-12-18",
+        Decimal("100"),
+    )
+    assert Trade.objects.get(symbol="MESU6").option_type == ""

@@ -27,6 +27,8 @@ DEC18 = dt.date(2026, 12, 18)
         ("SPY 12/18/2026 1,450.00 P", "SPY", DEC18, "1450", "PUT"),
         ("SPY Dec 18 2026 450 Call", "SPY", DEC18, "450", "CALL"),
         ("SPY 18 DEC 26 450 CALL", "SPY", DEC18, "450", "CALL"),  # thinkorswim statement
+        ("SPY 18DEC26 450 C", "SPY", DEC18, "450", "CALL"),  # IBKR Activity Statement
+        ("SPY 18DEC26 452.5 P", "SPY", DEC18, "452.5", "PUT"),
         ("AAPL 12/18/26 Put 180.00", "AAPL", DEC18, "180", "PUT"),  # tastytrade description
         ("BRK.B 261218C00450000", "BRK.B", DEC18, "450", "CALL"),
         ("./ESZ6 E2BZ6 261218C6880", "/ESZ6", DEC18, "6880", "CALL"),  # tastytrade futures options
