@@ -98,6 +98,50 @@ GOLDEN: dict[str, tuple[str, list[tuple], str, str]] = {
         "477.5",
         "3.88",
     ),
+    "tastytrade_transactions.csv": (
+        "tastytrade",
+        [
+            # BUY_TO_OPEN 2 @5.10 (2.00 + 0.28) -> SELL_TO_CLOSE 2 @5.60 (0.29): 0.50 x 2 x 100 = 100
+            ("OPT-ACCT", "SPY 261218C00450000", "LONG", "2", "5.1", "5.6", "2.57", "100"),
+            # SELL_TO_OPEN 1 @1.25 (1.00 + 0.14), expired: closes at 0: 1.25 x 1 x 100 = 125
+            ("OPT-ACCT", "QQQ 260717P00400000", "SHORT", "1", "1.25", "0", "1.14", "100"),
+            # /ESU6 BUY @5400.25 -> SELL @5406.75 (1.25 + 0.87 each side): 6.50 x 50 = 325
+            ("OPT-ACCT", "/ESU6", "LONG", "1", "5400.25", "5406.75", "4.24", "50"),
+            # /ES option: Multiplier says 1, the future's 50 applies (Value 625 = 12.50 x 50): 4.50 x 50 = 225
+            ("OPT-ACCT", "./ESU6 EW2N6 260710C5450", "SHORT", "1", "12.5", "8", "4.24", "50"),
+            # AAPL 100 @190.00 (0.08) -> @191.50 (0.15): 150
+            ("OPT-ACCT", "AAPL", "LONG", "100", "190", "191.5", "0.23", "1"),
+        ],
+        "925",
+        "12.42",
+    ),
+    "tastyworks_transactions.csv": (
+        "tastytrade",
+        [
+            # BUY_TO_OPEN 3 @4.20 (3.42 fees): 1 sold @6.00 (0.14), 2 removed at expiration (no side) at 0
+            ("OPT-ACCT", "TSLA 260821P00250000", "LONG", "1", "4.2", "6", "1.28", "100"),
+            ("OPT-ACCT", "TSLA 260821P00250000", "LONG", "2", "4.2", "0", "2.28", "100"),
+            # /MNQU6 SELL_TO_OPEN 2 @20050 -> BUY_TO_CLOSE 2 @20010.50 (1.70 a side): 39.50 x 2 x 2 = 158
+            ("OPT-ACCT", "/MNQU6", "SHORT", "2", "20050", "20010.5", "3.4", "2"),
+        ],
+        "-502",
+        "6.96",
+    ),
+    "schwab_transactions.csv": (
+        "schwab",
+        [
+            # Buy 100 @190.00 -> Sell 100 @192.25 ($0.02): 225
+            ("OPT-ACCT", "AAPL", "LONG", "100", "190", "192.25", "0.02", "1"),
+            # Buy to Open 2 @5.10 ($1.32) -> Sell to Close 2 @5.85 ($1.34): 0.75 x 2 x 100 = 150
+            ("OPT-ACCT", "SPY 12/18/2026 450.00 C", "LONG", "2", "5.1", "5.85", "2.66", "100"),
+            # Sell to Open 1 @1.25 ($0.66) on the as-of date 07/06, Expired 07/17: 125
+            ("OPT-ACCT", "QQQ 07/17/2026 400.00 P", "SHORT", "1", "1.25", "0", "0.66", "100"),
+            # Sell Short 50 @250 ($0.05) -> Buy to Cover 50 @248: 100
+            ("OPT-ACCT", "TSLA", "SHORT", "50", "250", "248", "0.05", "1"),
+        ],
+        "600",
+        "3.39",
+    ),
     "tradenote.csv": (
         "tradenote",
         [
@@ -344,6 +388,34 @@ GOLDEN_FLAT = {
     ),
 }
 GOLDEN_FLAT["das_symbol_header.csv"] = GOLDEN_FLAT["das_trades.csv"]
+GOLDEN_FLAT["tastyworks_transactions.csv"] = (
+    "tastytrade",
+    [
+        # 3 bought @4.20, closed by 1 @6.00 and 2 at 0 (expired): exit (6.00 + 0 + 0) / 3 = 2.00
+        ("OPT-ACCT", "TSLA 260821P00250000", "LONG", "3", "4.2", "2", "3.56", "100"),
+        ("OPT-ACCT", "/MNQU6", "SHORT", "2", "20050", "20010.5", "3.4", "2"),
+    ],
+    "-502",
+    "6.96",
+)
+
+# Option terms each option round trip must carry: (symbol, type, strike, expiry, underlying, multiplier).
+OPTION_TERMS = {
+    "tastytrade_transactions.csv": [
+        ("./ESU6 EW2N6 260710C5450", "CALL", "5450", "2026-07-10", "/ESU6", "50"),
+        ("QQQ 260717P00400000", "PUT", "400", "2026-07-17", "QQQ", "100"),
+        ("SPY 261218C00450000", "CALL", "450", "2026-12-18", "SPY", "100"),
+    ],
+    "tastyworks_transactions.csv": [
+        ("TSLA 260821P00250000", "PUT", "250", "2026-08-21", "TSLA", "100"),
+        ("TSLA 260821P00250000", "PUT", "250", "2026-08-21", "TSLA", "100"),
+    ],
+    "schwab_transactions.csv": [
+        ("QQQ 07/17/2026 400.00 P", "PUT", "400", "2026-07-17", "QQQ", "100"),
+        ("SPY 12/18/2026 450.00 C", "CALL", "450", "2026-12-18", "SPY", "100"),
+    ],
+    "thinkorswim_statement.csv": [("SPY 16 JAN 26 450 CALL", "CALL", "450", "2026-01-16", "SPY", "100")],
+}
 GOLDEN_FLAT.update(
     {
         "rithmic_orders.csv": (
@@ -573,3 +645,77 @@ def test_options_in_a_layout_without_a_multiplier_column_get_100_or_the_futures_
     assert rows["SPY"]["expiry"] == "2026-12-18"
     # an option on /ES moves $50 a point, like /ES: (12.25 - 10.00) x 1 x 50 = 112.50
     assert (rows["/ESZ6"]["multiplier"], rows["/ESZ6"]["side"], rows["/ESZ6"]["strike"]) == ("50", "SHORT", "6880")
+
+
+@pytest.mark.parametrize("name", sorted(OPTION_TERMS))
+def test_option_round_trips_keep_expiry_strike_type_and_multiplier(name: str) -> None:
+    _layout, parsed = _parse(name)
+    terms = [
+        (row["symbol"], row["option_type"], row["strike"], row["expiry"], row["underlying"], row["multiplier"])
+        for _line, row in parsed.rows
+        if row["option_type"]
+    ]
+    assert sorted(terms) == sorted(OPTION_TERMS[name])
+
+
+def test_tastytrade_leaves_out_money_rows_and_says_which() -> None:
+    _layout, parsed = _parse("tastytrade_transactions.csv")
+    (note,) = [w for w in parsed.warnings if w.field == "Type"]
+    assert "5 row(s) are not trades" in note.message
+    for kind in ("Deposit", "Credit Interest", "Dividend", "Balance Adjustment", "Mark to Market"):
+        assert f"1 Money Movement: {kind}" in note.message
+    assert parsed.executions == 10  # 9 trade rows + 1 expiration
+    times = {row["symbol"]: (row["entry_time"], row["exit_time"]) for _l, row in parsed.rows}
+    assert times["QQQ 260717P00400000"] == ("2026-07-06T10:00:00-04:00", "2026-07-17T16:00:00-04:00")
+
+
+def test_tastytrade_refuses_a_value_that_disagrees_with_price_and_multiplier() -> None:
+    text = (FIXTURES / "tastytrade_transactions.csv").read_text()
+    broken = text.replace("Call 5450.00 @ 12.5,625.00", "Call 5450.00 @ 12.5,62.50")
+    parsed = parse_broker_text(broken, layout="tastytrade", options=OPTIONS)
+    assert [(e.line, e.field) for e in parsed.errors] == [(6, "Value")]
+    assert "multiplier 50" in parsed.errors[0].message
+
+
+def test_tastytrade_needs_the_account_chosen_for_the_import() -> None:
+    text = (FIXTURES / "tastytrade_transactions.csv").read_text()
+    parsed = parse_broker_text(text, layout="tastytrade", options=dataclasses.replace(OPTIONS, account=""))
+    assert [(e.line, e.field) for e in parsed.errors] == [(1, "account")]
+
+
+def test_schwab_reads_the_account_from_the_title_and_the_trade_date_from_as_of() -> None:
+    text = (FIXTURES / "schwab_transactions.csv").read_text()
+    parsed = parse_broker_text(text, layout="schwab", options=dataclasses.replace(OPTIONS, account=""))
+    assert parsed.errors == []
+    assert {row["account"] for _l, row in parsed.rows} == {"Individual ...123"}
+    put = next(row for _l, row in parsed.rows if row["symbol"].startswith("QQQ"))
+    assert (put["entry_time"], put["exit_time"]) == ("2026-07-06T00:00:00", "2026-07-17T00:00:00")
+    (note,) = [w for w in parsed.warnings if w.field == "Action"]
+    assert "5 row(s) are not trades" in note.message
+    for kind in ("Qualified Dividend", "MoneyLink Transfer", "Journal", "Bank Interest", "Transactions Total"):
+        assert f"1 {kind}" in note.message
+
+
+def test_schwab_refuses_an_amount_that_disagrees_with_the_contract_size() -> None:
+    text = (FIXTURES / "schwab_transactions.csv").read_text()
+    broken = text.replace('"$5.85","$1.34","$1,168.66"', '"$5.85","$1.34","$10.36"')  # a mini option (x1)?
+    parsed = parse_broker_text(broken, layout="schwab", options=OPTIONS)
+    assert [(e.line, e.field) for e in parsed.errors] == [(10, "Amount")]
+
+
+def test_schwab_agrees_with_the_proposer_on_the_same_history() -> None:
+    """The proposer's cash-history sample is Schwab's shape with a renamed fee column: read as Schwab,
+    it gives the proposer's trial figures (SPY 2.20 x 50 - 1.30 = 108.70, QQQ 1.50 x 20 - 1.30 = 28.70)."""
+    sample = Path(__file__).parent / "proposer_samples" / "cash_history.csv"
+    text = sample.read_text().replace(",Commission,", ",Fees & Comm,", 1)
+    assert detect_layout(text) == "schwab"
+    parsed = parse_broker_text(text, layout="schwab", options=OPTIONS)
+    assert parsed.errors == []
+    net = D(0)
+    for _line, row in parsed.rows:
+        sign = 1 if row["side"] == "LONG" else -1
+        move = (D(row["exit_price"]) - D(row["entry_price"])) * sign
+        net += move * D(row["quantity"]) * D(row["multiplier"]) - D(row["fees"])
+    assert (len(parsed.rows), net) == (2, D("137.40"))
+    spy = next(row for _l, row in parsed.rows if row["symbol"] == "SPY")
+    assert (spy["entry_time"], spy["exit_time"]) == ("2026-07-01T09:32:00", "2026-07-01T10:10:00")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .base import BrokerLayout, BrokerOptions, BrokerParse
+from .cash_history import SchwabLayout, TastytradeLayout
 from .custom import LayoutSpec, build_layout
 from .executions import (
     DASTraderLayout,
@@ -56,6 +57,8 @@ BUILTIN_LAYOUTS: tuple[type[BrokerLayout], ...] = (
     RithmicPerformanceLayout,
     QuantowerTradesLayout,
     TradeStationOrdersLayout,
+    TastytradeLayout,
+    SchwabLayout,
 )
 LAYOUT_NAMES = tuple(layout.name for layout in BUILTIN_LAYOUTS)
 
