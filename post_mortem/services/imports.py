@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from ..importing.brokers.registry import LAYOUT_NAMES, groups_fills
 from ..importing.canonical import (
     CanonicalTrade,
     CanonicalValidator,
@@ -34,6 +35,7 @@ from ..importing.canonical import (
     resolve_timezone,
 )
 from ..importing.formats import convert
+from ..importing.grouping_guard import batch_grouping, grouping_conflicts
 from ..importing.readers import file_hash, read_source, read_table
 from ..importing.writer import RESTORED_FIELDS, TradeWriter, WriteCounts
 from ..models import BatchStatus, ImportBatch, JobRun, MarketBar, RunKind, RunStatus, Trade
@@ -175,6 +177,7 @@ def trades_import(
     warnings: list[RowError] = []
     try:
         resolve_timezone(tz_name)
+        specs = saved_layout_specs()
         converted = convert(
             source,
             file_name=file_name,
@@ -182,11 +185,17 @@ def trades_import(
             tz_name=tz_name,
             options=options,
             multipliers=multiplier_table(),
-            specs=saved_layout_specs(),
+            specs=specs,
         )
         layout, notes, warnings = converted.layout, converted.notes, converted.warnings
         return _validate_and_write(
-            converted, meta=meta, dry_run=dry_run, batch=batch, skip_invalid=skip_invalid, record=record
+            converted,
+            meta=meta,
+            dry_run=dry_run,
+            batch=batch,
+            skip_invalid=skip_invalid,
+            record=record,
+            guard=_grouping_guard(layout, options, specs),
         )
     except ImportFormatError as exc:
         layout = exc.layout or layout
@@ -212,7 +221,15 @@ def _chunks(rows: Iterable[tuple[int, dict[str, str]]]) -> Iterator[list[tuple[i
         yield chunk
 
 
-def _validate_and_write(converted, *, meta: dict, dry_run: bool, batch, skip_invalid: bool, record: bool):
+def _grouping_guard(layout: str, options: dict | None, specs) -> tuple[str, list[str]] | None:
+    """(this import's grouping, every layout that groups fills) when the file is grouped from fills."""
+    if not groups_fills(layout, extra=specs):
+        return None
+    names = [*LAYOUT_NAMES, *(s.name for s in specs)]
+    return batch_grouping(options), [n for n in names if groups_fills(n, extra=specs)]
+
+
+def _validate_and_write(converted, *, meta: dict, dry_run: bool, batch, skip_invalid: bool, record: bool, guard=None):
     """Validate and write chunk by chunk inside one transaction; any error rolls every chunk back."""
     run = meta["run"]
     layout = converted.layout
@@ -235,6 +252,12 @@ def _validate_and_write(converted, *, meta: dict, dry_run: bool, batch, skip_inv
                 batch = _batch_running(batch, layout=layout, **meta)
             for chunk in _chunks(converted.rows):
                 valid, chunk_errors = validator.validate(chunk)
+                if guard is not None and valid:
+                    clashes = grouping_conflicts(valid, grouping=guard[0], fill_layouts=guard[1])
+                    if clashes:
+                        clash_lines = {e.line for e in clashes}
+                        valid = [t for t in valid if t.line not in clash_lines]
+                        chunk_errors = [*chunk_errors, *clashes]
                 result.rows += len(chunk)
                 if chunk_errors:
                     if skip_invalid:

@@ -64,3 +64,25 @@ def test_missing_option_and_unknown_file_exit_1_with_the_reason() -> None:
     code, result = run(str(FIXTURES / "mt5.csv"), "--format", "no_such_layout")
     assert code == 1 and "known formats" in result["errors"][0]["message"]
     assert Trade.objects.count() == 0
+
+
+def test_the_other_grouping_of_imported_fills_is_refused_until_rolled_back() -> None:
+    """Flat to flat then FIFO of the same statement would count its scaled positions twice."""
+    from post_mortem.services.imports import import_batch_rollback
+
+    path = str(FIXTURES / "thinkorswim_statement.csv")
+    code, flat = run(path, "--format", "auto", "--timezone", "America/New_York")
+    assert (code, flat["created"]) == (0, 5)
+    code, fifo = run(path, "--format", "auto", "--timezone", "America/New_York", "--grouping", "fifo")
+    assert code == 1 and fifo["created"] == 0
+    clash = [e for e in fifo["errors"] if e["field"] == "grouping"]
+    assert clash, fifo["errors"]
+    assert f"import batch #{flat['batch_id']}" in clash[0]["message"] and "Roll back" in clash[0]["message"]
+    assert Trade.objects.count() == 5  # nothing of the refused file was written
+    # The same grouping again is still a no-op (the trades are matched by id, no clash).
+    code, again = run(path, "--format", "auto", "--timezone", "America/New_York")
+    assert (code, again["unchanged"]) == (0, 5)
+    # After rolling the flat batch back, FIFO imports.
+    import_batch_rollback(batch=ImportBatch.objects.get(pk=flat["batch_id"]), user=None)
+    code, fifo = run(path, "--format", "auto", "--timezone", "America/New_York", "--grouping", "fifo")
+    assert (code, fifo["created"]) == (0, 8)

@@ -76,6 +76,16 @@ def layout_class(name: str, *, extra: Sequence[LayoutSpec] = ()) -> type[BrokerL
     raise KeyError(f"unknown layout {name!r}; known layouts: {known}")
 
 
+def groups_fills(name: str, *, extra: Sequence[LayoutSpec] = ()) -> bool:
+    """Whether the layout reads fills and groups them into trades (so the grouping choice matters)."""
+    from .base import ExecutionLayout
+
+    try:
+        return issubclass(layout_class(name, extra=extra), ExecutionLayout)
+    except KeyError:
+        return False
+
+
 def detect_layout(text: str, *, extra: Sequence[LayoutSpec] = ()) -> str | None:
     """The name of the layout the file is in, or None when no known signature is present."""
     matching = [layout for layout in _layouts(extra) if layout.matches(text)]
