@@ -49,7 +49,28 @@ class ProposalResult:
     trial: ProposalTrial
     known_layout: str = ""
     failure: str = ""
+    failure_line: int = 1
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        """Why the proposal imports no trade, and what to do; "" when its trial reads trades."""
+        if self.failure:
+            return self.failure
+        if self.known_layout or self.trial.trades:
+            return ""
+        errors = self.trial.errors
+        if errors:
+            first = errors[0]
+            more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+            return (
+                f"the import would refuse this file: line {first.line}, {first.field}: {first.message}{more}. "
+                "Correct the column for that field (or the file) and try again."
+            )
+        return (
+            "the proposal reads no closed trade from this file: every row was left out (see why under rows left "
+            "out) or its positions are still open. Check the side and status columns, or map them by hand."
+        )
 
     def as_json(self) -> dict[str, Any]:
         """The object `propose_layout --json` prints."""
@@ -65,12 +86,17 @@ class ProposalResult:
             "placed_by": {c.field: c.how for c in p.choices} if p else {},
             "known_layout": self.known_layout or None,
             "failure": self.failure or None,
+            "reason": self.reason or None,
+            "date_order": (
+                {"chosen": p.spec.options.get("date_order", "MDY"), "proven": p.date_order_proven} if p else None
+            ),
             "notes": [*(p.notes if p else []), *self.notes],
             "trial": {
                 "trades": self.trial.trades,
                 "net_pnl": str(self.trial.net_pnl.quantize(Decimal("0.01"))),
                 "left_out": [e.as_dict() for e in self.trial.left_out],
-                "errors": [e.as_dict() for e in self.trial.errors],
+                "errors": [e.as_dict() for e in self.trial.errors]
+                or ([RowError(self.failure_line, "layout", self.failure).as_dict()] if self.failure else []),
             },
         }
 
@@ -130,9 +156,18 @@ def layout_trial(
 
 
 def layout_propose(
-    *, data: bytes, file_name: str, account: str = "", name: str = "proposed", session_date: str = ""
+    *,
+    data: bytes,
+    file_name: str,
+    account: str = "",
+    name: str = "proposed",
+    session_date: str = "",
+    date_order: str = "",
 ) -> ProposalResult:
-    """Propose a layout for a file and try it; a file a layout already reads is named, not re-proposed."""
+    """Propose a layout for a file and try it; a file a layout already reads is named, not re-proposed.
+
+    ``date_order`` (MDY/DMY) is a person's correction of the order the proposal guessed.
+    """
     try:
         text = _text(data, file_name)
     except ImportFormatError as exc:
@@ -150,10 +185,10 @@ def layout_propose(
             notes=[f"this file is already read by the {known!r} layout: import it with --format auto"],
         )
     try:
-        proposal = propose_layout(text, name=name)
+        proposal = propose_layout(text, name=name, date_order=date_order.upper() or None)
     except ProposalFailed as exc:
         # A header with fields left unplaced: the page offers the partial proposal to complete.
-        return ProposalResult(proposal=exc.partial, trial=ProposalTrial(), failure=str(exc))
+        return ProposalResult(proposal=exc.partial, trial=ProposalTrial(), failure=str(exc), failure_line=exc.line)
     trial = layout_trial(proposal.spec, data=data, file_name=file_name, account=account, session_date=session_date)
     notes = []
     if trial.errors and all("point value" in e.message for e in trial.errors):

@@ -29,7 +29,7 @@ from .base import (
     when,
 )
 from .executions import _fill, _qty, side_of
-from .parsing import Record, find_header, norm_header, parse_time
+from .parsing import Record, find_header, norm_header, parse_time, zone_info
 from .row_rules import prepare_records, table_rows
 
 # canonical field -> meaning, for the mapping form and for messages
@@ -109,11 +109,18 @@ def build_layout(spec: LayoutSpec) -> type:
     rules = spec.options
     time_only = bool(rules.get("time_only"))
 
+    zone = zone_info(str(rules["tz"])) if rules.get("tz") else None
+
     def at(record: Record, column: str, options: BrokerOptions) -> datetime:
         if time_only:  # DAS-style files: times of day, the session date is an import option
             assert options.session_date is not None
-            return datetime.combine(options.session_date, read(record, column, parse_time))
-        return when(record, column, options)
+            moment = datetime.combine(options.session_date, read(record, column, parse_time))
+        else:
+            moment = when(record, column, options)
+        if zone is not None and moment.tzinfo is None:
+            # The header names the zone of its times ("Date(UTC)", "Opening Time (UTC+0)").
+            moment = moment.replace(tzinfo=zone)
+        return moment
 
     def read_trip(self, record: Record, options: BrokerOptions) -> Trip:
         side_word = get(record, "side").strip().upper()
@@ -204,6 +211,8 @@ def build_layout(spec: LayoutSpec) -> type:
         "signature": tuple(spec.signature),
         "has_account": bool(col.get("account")),
         "futures_only": bool(spec.options.get("futures_only")),
+        # Lots of forex/CFD symbols: the contract size comes from the file's P&L, as in MT5 reports.
+        "infer_multiplier": bool(spec.options.get("infer_multiplier")),
         "__doc__": f"Saved column mapping {spec.name!r} ({spec.kind}).",
     }
     if reads_own_table:

@@ -157,6 +157,34 @@ _DT = re.compile(
     r"(?:[ ,T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?\s*([AaPp][Mm])?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
+# Zone abbreviations exports append to times ("07/02/2026 09:31:05 EDT"), read as the zone they name.
+ZONE_ABBREVIATIONS = {
+    "UTC": "UTC",
+    "GMT": "UTC",
+    "Z": "UTC",
+    "EDT": "America/New_York",
+    "EST": "America/New_York",
+    "ET": "America/New_York",
+    "CDT": "America/Chicago",
+    "CST": "America/Chicago",
+    "CT": "America/Chicago",
+    "MDT": "America/Denver",
+    "MST": "America/Denver",
+    "PDT": "America/Los_Angeles",
+    "PST": "America/Los_Angeles",
+    "PT": "America/Los_Angeles",
+    "BST": "Europe/London",
+    "CET": "Europe/Berlin",
+    "CEST": "Europe/Berlin",
+    "EET": "Europe/Athens",
+    "EEST": "Europe/Athens",
+    "JST": "Asia/Tokyo",
+    "HKT": "Asia/Hong_Kong",
+    "SGT": "Asia/Singapore",
+    "AEST": "Australia/Sydney",
+    "AEDT": "Australia/Sydney",
+}
+_ZONE_SUFFIX = re.compile(r"\s+\(?([A-Za-z]{1,5})\)?$")
 _IBKR = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[;, ]+(\d{2}):?(\d{2}):?(\d{2}))?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?\s*([AaPp][Mm])?$")
 
@@ -178,12 +206,17 @@ def parse_datetime(text: str, *, date_order: str = "MDY") -> datetime:
     """Read the date-times brokers write; naive results are in the import's chosen timezone.
 
     ISO 8601 (with or without offset, ``Z``), ``7/2/2026 9:12``, ``07/02/2026 09:12:33 PM``,
-    ``7/1/26 09:31:05``, ``2026.07.02 09:12``, ``20260702;093105`` (IBKR). Slash dates are
+    ``7/1/26 09:31:05``, ``2026.07.02 09:12``, ``20260702;093105`` (IBKR), any of them followed by
+    a zone abbreviation (``07/02/2026 09:31:05 EDT``: aware, in the zone it names). Slash dates are
     month-first unless ``date_order="DMY"``.
     """
     raw = (text or "").strip()
     if not raw:
         raise ParseError("date/time is empty")
+    zone = _ZONE_SUFFIX.search(raw)
+    if zone and zone.group(1).upper() in ZONE_ABBREVIATIONS:
+        naive = parse_datetime(raw[: zone.start()], date_order=date_order)
+        return naive.replace(tzinfo=zone_info(ZONE_ABBREVIATIONS[zone.group(1).upper()]))
     iso = raw[:-1] + "+00:00" if raw.endswith("Z") else raw
     if "-" in iso[:5] and len(iso) >= 10 and iso[4] == "-":
         try:
@@ -214,6 +247,13 @@ def parse_datetime(text: str, *, date_order: str = "MDY") -> datetime:
     except ValueError as exc:
         hint = " (is the file day-first? use the DMY date order)" if date_order == "MDY" else ""
         raise ParseError(f"{raw!r} is not a valid date/time{hint}: {exc}") from None
+
+
+def zone_info(name: str) -> tzinfo:
+    """The IANA zone ``name`` (UTC as the datetime module's own)."""
+    from zoneinfo import ZoneInfo
+
+    return UTC if name == "UTC" else ZoneInfo(name)
 
 
 def _offset(text: str) -> tzinfo:

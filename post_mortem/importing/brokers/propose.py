@@ -21,8 +21,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .custom import REQUIRED, LayoutSpec
-from .parsing import BOM, ParseError, norm_header, parse_datetime, parse_decimal, parse_time
-from .row_rules import JOIN, SIDE_FROM_PNL, SIDE_FROM_WORDS, clean_number, is_side_word, side_word_in
+from .parsing import BOM, ZONE_ABBREVIATIONS, ParseError, norm_header, parse_datetime, parse_decimal, parse_time
+from .row_rules import (
+    JOIN,
+    SIDE_FROM_PNL,
+    SIDE_FROM_WORDS,
+    clean_number,
+    is_side_word,
+    number_and_unit,
+    side_word_in,
+)
 
 SCAN_ROWS = 60
 SAMPLE_ROWS = 200
@@ -35,9 +43,10 @@ class ProposalFailed(ValueError):
     has no column: a person (or Claude, as a second opinion) can place the rest.
     """
 
-    def __init__(self, message: str, *, partial: LayoutProposal | None = None) -> None:
+    def __init__(self, message: str, *, partial: LayoutProposal | None = None, line: int = 1) -> None:
         super().__init__(message)
         self.partial = partial
+        self.line = line
 
 
 @dataclass(slots=True)
@@ -58,85 +67,164 @@ class LayoutProposal:
     header_line: int
     header: list[str]
     notes: list[str] = field(default_factory=list)
+    date_order_proven: bool = True  # False: the dates read either way and the chosen order is a guess
 
     @property
     def mapping(self) -> dict[str, str]:
         return dict(self.spec.mapping)
 
 
+# A zone named in a header ("Date(UTC)", "Opening Time (UTC+0)", "Time (GMT+2)", "Filled Time (ET)").
+_HEADER_ZONE = re.compile(
+    r"\b(UTC|GMT)\s*([+-]\s*\d{1,2}(?::?(\d{2}))?)?\b|\((" + "|".join(ZONE_ABBREVIATIONS) + r")\)"
+)
+# Currency codes a header appends to a money column ("Net USD", "Gross EUR", "Price (USD)").
+_CURRENCY_WORDS = {"usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "usdt", "usdc", "hkd", "sgd"}
+
+
 def _words(cell: str) -> str:
-    """Header text compared without case, accents or punctuation: ``Símbolo`` -> ``simbolo``."""
+    """Header text compared without case, accents, punctuation, zones or currencies: ``Símbolo`` -> ``simbolo``,
+    ``Opening Time (UTC+0)`` -> ``opening time``, ``Net USD`` -> ``net``; CJK names are kept (``手续费``)."""
     cell = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", cell.replace(BOM, ""))  # camelCase: EntryPrice, EnteredAt
+    cell = _HEADER_ZONE.sub(" ", cell)
     decomposed = unicodedata.normalize("NFKD", cell)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     plain = plain.replace("&", " ").replace("#", " no ")
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+    words = re.sub(r"[\W_]+", " ", plain).split()
+    return " ".join(w for w in words if w not in _CURRENCY_WORDS) or " ".join(words)
 
 
-# field -> header names (after _words), best first. Several conventions and languages.
+def header_zone(name: str) -> str:
+    """The IANA zone a header names for its times (``Date(UTC)`` -> ``UTC``, ``(UTC+2)`` -> ``Etc/GMT-2``), or ""."""
+    m = _HEADER_ZONE.search(name)
+    if not m:
+        return ""
+    if m.group(4):
+        return ZONE_ABBREVIATIONS[m.group(4)]
+    signed = (m.group(2) or "+0").replace(" ", "")
+    hours = int(signed[1:].split(":")[0][:2])
+    if m.group(3) and int(m.group(3)):
+        return ""  # no IANA zone for a half-hour offset: the import's zone applies
+    if hours == 0:
+        return "UTC"
+    return f"Etc/GMT{'-' if signed[0] == '+' else '+'}{hours}"  # the Etc zones count the other way
+
+
+# field -> header names (after _words), best first. Several conventions and languages (English,
+# French, Spanish, Portuguese, Italian, German, Dutch, Chinese, Japanese).
 NAMES: dict[str, tuple[str, ...]] = {
     "symbol": (
         "symbol", "ticker", "instrument", "contract", "symbole", "simbolo", "security", "instrument name",
         "contrat", "titre", "valeur", "wertpapier", "stock", "market", "asset", "product", "underlying symbol",
         "sym", "symb", "code", "instrumento", "contrato", "contract name", "symbol name",
+        "pair", "trading pair", "currency pair", "coin", "produkt", "product name", "produit", "producto",
+        "titolo", "strumento", "ativo", "ticker symbol", "stock code", "security name", "fondsname",
+        "代码", "证券代码", "股票代码", "合约", "品种", "交易对", "銘柄", "銘柄コード", "isin",
     ),
     "side": (
         "side", "action", "b s", "buy sell", "bs", "direction", "order side", "sens", "lado", "operation",
         "operacion", "transaction type", "trans code", "type", "long short", "position", "tipo", "richtung",
+        "opening direction", "open direction", "trade type", "deal type", "buy or sell", "kauf verkauf",
+        "transaktionsart", "art", "segno", "verso", "operazione", "tipo operacion", "tipo de operacion",
+        "koop verkoop", "方向", "买卖方向", "买卖", "交易方向", "売買", "売買区分",
     ),
     "quantity": (
         "qty", "quantity", "shares", "volume", "lots", "size", "contracts", "filled qty", "fill qty", "qty filled",
         "filled quantity", "executed qty", "exec qty", "quantite", "cantidad", "menge", "anzahl", "nombre",
         "units", "lot", "quantity filled", "filled", "trade volume lots", "volume lots", "lots traded",
+        "executed", "vol", "closing quantity", "closed quantity",
+        "quantity closed", "closing volume", "no of shares", "number of shares", "stuck", "stueck", "nominal",
+        "quantita", "quantidade", "aantal", "数量", "成交数量", "成交量", "约定数量", "約定数量", "数量 株",
     ),
     "price": (
         "price", "avg price", "average price", "fill price", "exec price", "execution price", "avg fill price",
         "filled price", "trade price", "prix", "prix moyen", "prix d execution", "precio", "kurs", "t price",
-        "deal price", "cours",
+        "deal price", "cours", "price share", "price per share", "unit price", "rate", "ausfuhrungskurs",
+        "prezzo", "preco", "koers", "价格", "成交价格", "成交均价", "成交价", "約定単価", "単価",
     ),
     "time": (
         "time", "date", "datetime", "date time", "fill time", "exec time", "execution time", "trade date",
         "timestamp", "filled time", "trade time", "transaction date", "activity date", "date heure", "heure",
         "fecha", "datum", "date et heure", "fecha hora", "zeit", "order time", "created",
+        "run date", "filled at", "executed at", "execution date", "trade date time", "transaction time",
+        "time utc", "date utc", "ausfuhrungszeit", "handelszeit", "handelstag", "data", "data ora", "ora",
+        "tijd", "datum tijd", "时间", "成交时间", "成交日期", "日期", "約定日時", "約定日",
     ),
     "fees": (
         "commission", "commissions", "fees", "fee", "comm", "fees comm", "comm fee", "comm fees", "commission fee",
         "commission fees", "commissions fees", "total fees", "frais", "comision", "comisiones", "gebuhren",
-        "courtage", "brokerage",
+        "courtage", "brokerage", "gebuhr", "provision", "provisionen", "spesen", "entgelt", "entgelte",
+        "transaktionsgebuhren", "fremde spesen", "frais de courtage", "commissione", "commissioni", "taxa",
+        "taxas", "corretagem", "commissie", "kosten", "transactiekosten", "trading fee", "fee amount",
+        "charge", "charges", "charge amount", "手续费", "佣金", "交易费", "手数料",
     ),
     "pnl": (
         "p l", "pnl", "profit", "realized p l", "realized pnl", "realized", "net p l", "profit loss", "gain loss",
+        "gross", "gross profit", "gross p l", "gross pnl",
         "net profit", "pl", "gain", "resultat", "ganancia", "gewinn", "realized profit", "p l net", "net pnl",
+        "net", "result", "gewinn verlust", "profitto", "lucro", "winst", "盈亏", "平仓盈亏", "損益",
     ),
-    "account": ("account", "account id", "acct", "account number", "compte", "cuenta", "konto", "account name"),
+    "account": (
+        "account", "account id", "acct", "account number", "compte", "cuenta", "konto", "account name",
+        "depot", "conto", "conta", "rekening", "账户", "口座",
+    ),
     "exec_id": (
         "exec id", "execution id", "fill id", "trade id", "deal", "deal id", "ticket", "trade no", "transaction id",
-        "id",
+        "id", "txid", "trade txid", "fill no", "execution no", "成交编号",
     ),
-    "external_id": ("trade id", "position id", "ticket", "trade no", "id", "deal id", "trade number"),
+    "external_id": ("trade id", "position id", "ticket", "trade no", "id", "deal id", "trade number", "position"),
     "entry_time": (
         "entry time", "open time", "opened", "open date", "entry date", "time in", "opening time", "entered",
         "date ouverture", "heure d entree", "entry datetime", "entered at", "opened at", "buy time", "fecha apertura",
+        "opening date", "open date time", "eroffnungszeit", "开仓时间",
     ),
     "exit_time": (
         "exit time", "close time", "closed", "close date", "exit date", "time out", "closing time", "exited",
         "date fermeture", "heure de sortie", "exit datetime", "exited at", "closed at", "sell time", "fecha cierre",
+        "closing date", "close date time", "schliessungszeit", "平仓时间",
     ),
     "entry_price": (
         "entry price", "open price", "avg entry price", "entry", "price in", "open", "opening price",
-        "prix d entree", "prix ouverture", "precio apertura", "avg open price",
+        "prix d entree", "prix ouverture", "precio apertura", "avg open price", "open rate", "opening rate",
+        "eroffnungskurs", "开仓价",
     ),
     "exit_price": (
         "exit price", "close price", "avg exit price", "exit", "price out", "close", "closing price",
-        "prix de sortie", "prix fermeture", "precio cierre", "avg close price",
+        "prix de sortie", "prix fermeture", "precio cierre", "avg close price", "close rate", "closing rate",
+        "schlusskurs", "平仓价",
     ),
 }  # fmt: skip
 ID_WORDS = {"id", "no", "number", "ticket", "position", "order", "deal", "ref", "reference", "account"}
+# Costs beyond the commission that exports put in their own columns; summed into the fee.
+EXTRA_FEE_NAMES = (
+    "swap", "swaps", "rollover", "financing", "exchange fee", "exchange fees", "clearing fee", "clearing fees",
+    "regulatory fee", "regulatory fees", "sec fee", "taf fee", "nfa fee", "nfa fees", "other fees", "misc fees",
+    "transaction fee", "transaction fees", "currency conversion fee", "fx fee", "stamp duty", "ptm levy",
+    "finra fee", "ecn fee", "routing fee", "platform fee",
+)  # fmt: skip
+# A header with one of these words is never a partial match (``Settlement Date``, ``Order Price``).
+_NOT_PARTIAL = {
+    "settlement",
+    "settle",
+    "process",
+    "expiry",
+    "expiration",
+    "limit",
+    "stop",
+    "trigger",
+    "strike",
+    "order",
+}
 STATUS_NAMES = ("status", "order status", "state", "statut", "estado", "fill status", "etat")
 FILLED_WORDS = {"FILLED", "FILL", "EXECUTED", "COMPLETE", "COMPLETED", "DONE", "REMPLI", "EXECUTE", "EJECUTADA"}
 DETAIL_NAMES = ("level of detail", "data discriminator", "record type", "row type", "detail level")
 DETAIL_FILL_WORDS = {"EXECUTION", "EXECUTIONS", "TRADE", "FILL", "EXEC"}
 FILLED_QTY_NAMES = ("filled qty", "qty filled", "filled quantity", "quantity filled", "filled", "fill qty", "exec qty")
+FILL_PRICE_NAMES = (
+    "avg price", "average price", "avg fill price", "average fill price", "fill price", "filled price",
+    "exec price", "execution price", "executed price", "avg executed price", "durchschnittskurs", "prix moyen",
+)  # fmt: skip
+LOT_WORDS = {"LOT", "LOTS"}
 EXECUTION_KEYS = ("account", "exec_id", "symbol", "side", "quantity", "time", "price", "fees")
 ROUND_TRIP_KEYS = (
     "account", "external_id", "symbol", "side", "quantity", "entry_time", "exit_time", "entry_price",
@@ -232,7 +320,7 @@ def _decimal_mark(columns: dict[str, list[str]]) -> str:
 def _date_order(values: list[str], default: str) -> str:
     """DMY when a slash/dot date's first part exceeds 12, MDY when its second does; else ``default``."""
     for v in values:
-        m = re.match(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})", v.strip())
+        m = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})", v.strip())
         if m:
             first, second = int(m.group(1)), int(m.group(2))
             if first > 12:
@@ -246,10 +334,25 @@ def _date_order(values: list[str], default: str) -> str:
 
 
 def _name_score(name: str, field_name: str) -> int:
+    """How surely a header names a field: a known name (best first), else a known one-word name inside it."""
     words = _words(name)
     names = NAMES[field_name]
     if words in names:
         return 100 - names.index(words)  # earlier synonyms are the more usual meaning
+    return _partial_score(words, names)
+
+
+def _partial_score(words: str, names: tuple[str, ...]) -> int:
+    """``Closing Quantity``, ``No. of shares``, ``Transaktionsgebühren``: a one-word name as a word of the
+    header or the end of a compound word (German) scores below any whole name."""
+    parts = words.split()
+    if not parts or _NOT_PARTIAL & set(parts):
+        return 0
+    for index, known in enumerate(names):
+        if " " in known or len(known) < 3:
+            continue
+        if known in parts or (len(known) >= 5 and parts[-1].endswith(known)):
+            return max(40 - index, 1)
     return 0
 
 
@@ -416,11 +519,157 @@ def _times_without_date(mapping: dict[str, str], columns: dict[str, list[str]]) 
     return list(dict.fromkeys(out))
 
 
+def _side_words_column(mapping: dict[str, str], columns: dict[str, list[str]]) -> str:
+    """A side-named column (``Action``) whose cells are sentences with a buy/sell word in most rows
+    (``YOU BOUGHT APPLE INC (AAPL)``): it says the side better than a quantity's sign."""
+    used = {part for column in mapping.values() for part in column.split(JOIN)}
+    for column, values in columns.items():
+        if (
+            column not in used
+            and _name_score(column, "side")
+            and _share(values, lambda v: bool(side_word_in(v))) >= 0.5
+        ):
+            return column
+    return ""
+
+
+def _fee_columns(
+    mapping: dict[str, str], columns: dict[str, list[str]], decimal: str, options: dict[str, object], notes: list[str]
+) -> None:
+    """Every cost column summed into the fee (Commission + Fees, Commissions + Swap), with the file's sign.
+
+    Why: a file that splits costs over columns reports net P&L after all of them; a file that writes
+    costs as negative amounts (cTrader, MT5, Degiro) has no positive cost at all.
+    """
+    used = {part for column in mapping.values() for part in column.split(JOIN)}
+    fee_columns = [mapping["fees"]] if mapping.get("fees") else []
+    for column, values in columns.items():
+        words = _words(column)
+        named = words in NAMES["fees"] or words in EXTRA_FEE_NAMES or _partial_score(words, EXTRA_FEE_NAMES)
+        if column in used or column in fee_columns or not named:
+            continue
+        if any(v.strip() for v in values) and _share(values, lambda v: _is_number(v.lstrip("@"), decimal)) >= 0.6:
+            fee_columns.append(column)
+    if not fee_columns:
+        return
+    mapping["fees"] = JOIN.join(fee_columns)
+    if len(fee_columns) > 1:
+        notes.append(f"the fee of a row is the sum of {', '.join(fee_columns)}")
+    amounts = [clean_number(v, decimal) for c in fee_columns for v in columns[c] if v.strip()]
+    nonzero = [v for v in amounts if v.strip("-0.,") and _is_number(v)]
+    if nonzero and all(v.startswith(("-", "(")) for v in nonzero):
+        options["fees_negative"] = True
+        notes.append("costs are written as negative amounts: a negative fee is a cost")
+    _fee_units(fee_columns, columns, options, notes)
+
+
+def _fee_units(
+    fee_columns: list[str], columns: dict[str, list[str]], options: dict[str, object], notes: list[str]
+) -> None:
+    """Fees written with their asset (``0.0005BTC``, ``30.25USDT``): say which are valued at the fill price."""
+    units = {number_and_unit(v.strip())[1] for c in fee_columns for v in columns[c] if v.strip()} - {""}
+    if units:
+        notes.append(
+            f"fees are written with their asset ({', '.join(sorted(units))}): a fee in the traded asset "
+            "(0.0005 BTC on BTCUSDT) is converted at the fill price (0.0005 x 60000 = 30 USDT); a fee in the "
+            "quote currency is taken as it is; a fee in any other asset is not counted and listed below"
+        )
+
+
+def _header_zone_option(mapping: dict[str, str], options: dict[str, object], notes: list[str]) -> None:
+    """A header naming its zone (``Date(UTC)``, ``Opening Time (UTC+0)``): naive times are read in it."""
+    for key in ("time", "entry_time", "exit_time"):
+        for column in mapping.get(key, "").split(JOIN):
+            zone = header_zone(column)
+            if zone:
+                options["tz"] = zone
+                notes.append(f"times are read in {zone}, as the header {column!r} says")
+                return
+
+
+def _lots_option(
+    mapping: dict[str, str], columns: dict[str, list[str]], options: dict[str, object], notes: list[str]
+) -> None:
+    """Quantities in lots (forex/CFD) with the file's P&L: the contract size comes from the P&L, as in MT5."""
+    column = mapping.get("quantity", "")
+    if not column or not mapping.get("pnl") or column not in columns:
+        return
+    units = {number_and_unit(v)[1] for v in columns[column] if v.strip()}
+    if units & LOT_WORDS or "lot" in _words(column).split() or "lots" in _words(column).split():
+        options["infer_multiplier"] = True
+        notes.append(
+            f"{column} is in lots: a symbol's contract size comes from Contract multipliers, else from "
+            f"{mapping['pnl']} / (price move x lots)"
+        )
+
+
+def _prefer_fill_price(
+    mapping: dict[str, str], columns: dict[str, list[str]], choices: list[ColumnChoice], decimal: str, notes: list[str]
+) -> None:
+    """In an orders file, ``Price`` is often the limit (``@189.50``): the average fill price is what was paid."""
+    for column in columns:
+        if (
+            _words(column) in FILL_PRICE_NAMES
+            and column != mapping.get("price")
+            and _fits("price", columns[column], decimal)
+        ):
+            previous = mapping.get("price")
+            mapping["price"] = column
+            choices[:] = [c for c in choices if c.field != "price"] + [ColumnChoice("price", column, "name")]
+            instead = f", not its {previous}" if previous else ""
+            notes.append(f"the price of an order is its {column} (what it filled at){instead}")
+            return
+
+
+def _chosen_date_order(values: list[str], default: str, forced: str | None, notes: list[str]) -> tuple[str, bool]:
+    """The date order and whether the rows prove it; an unproven choice is said, with how to change it.
+
+    Rows prove it when a part exceeds 12 (``13/07``) or when only one order keeps the file in time
+    order (newest-first or oldest-first); otherwise ``02/07/2026`` reads either way.
+    """
+    if forced:
+        return forced, True
+    proven = _date_order(values, "")
+    if not proven:
+        proven = _order_by_sequence(values)
+    if proven:
+        return proven, True
+    slash = [v.strip() for v in values if re.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", v.strip())]
+    if not slash:
+        return default, True
+    sample = slash[0].split()[0]
+    other = "DMY" if default == "MDY" else "MDY"
+    day = parse_datetime(sample, date_order=default)
+    read_as = f"{day.day} {day:%B %Y}"
+    notes.append(
+        f"the dates (like {sample}) read either way: read as {'month' if default == 'MDY' else 'day'} first "
+        f"({sample} = {read_as}); if the file is {'day' if default == 'MDY' else 'month'} first, choose date order "
+        f"{other} (--date-order {other} on the command line, Date order on the page)"
+    )
+    return default, False
+
+
+def _order_by_sequence(values: list[str]) -> str:
+    """MDY or DMY when only that order reads the dates as a sorted sequence (oldest or newest first)."""
+    fits = []
+    for order in ("MDY", "DMY"):
+        try:
+            stamps = [parse_datetime(v, date_order=order).replace(tzinfo=None) for v in values if v.strip()]
+        except ParseError:
+            continue
+        if len(set(stamps)) > 1 and (stamps == sorted(stamps) or stamps == sorted(stamps, reverse=True)):
+            fits.append(order)
+    return fits[0] if len(fits) == 1 else ""
+
+
 # -- the proposal --------------------------------------------------------------------------
 
 
-def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
-    """A saved-layout proposal for ``text`` (a CSV export); ProposalFailed says why none can be made."""
+def propose_layout(text: str, *, name: str = "proposed", date_order: str | None = None) -> LayoutProposal:
+    """A saved-layout proposal for ``text`` (a CSV export); ProposalFailed says why none can be made.
+
+    ``date_order`` (MDY/DMY) is a person's correction when the rows cannot tell the order.
+    """
     if not text.strip():
         raise ProposalFailed("the file is empty")
     delimiter = sniff_delimiter(text)
@@ -501,6 +750,9 @@ def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
             kind = "transactions"
             notes.append(f"rows whose {side_column} is not a buy or sell ({', '.join(others[:5])}) are not trades")
     signed = "quantity" in mapping and any(v.strip().startswith(("-", "(")) for v in columns[mapping["quantity"]])
+    if "side" not in mapping and spec_kind == "executions" and _side_words_column(mapping, columns):
+        _infer_side(mapping, columns, choices, options, notes, spec_kind)  # "YOU BOUGHT ...": words over a sign
+        kind = "transactions" if kind == "fills" else kind
     if "side" not in mapping and signed and spec_kind == "executions":
         mapping["side"] = "side from sign"
         options["side_from_sign"] = True
@@ -523,6 +775,11 @@ def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
             mapping["quantity"] = filled_qty
             choices = [c for c in choices if c.field != "quantity"] + [ColumnChoice("quantity", filled_qty, "name")]
             notes.append(f"the quantity of an order is its {filled_qty}")
+        _prefer_fill_price(mapping, columns, choices, decimal, notes)
+    _fee_columns(mapping, columns, decimal, options, notes)
+    _header_zone_option(mapping, options, notes)
+    if spec_kind == "round_trips":
+        _lots_option(mapping, columns, options, notes)
     if keep:
         options["keep"] = keep
     options["skip_notes"] = True
@@ -530,7 +787,9 @@ def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
         v for key in ("time", "entry_time") if mapping.get(key) for v in columns[mapping[key].split(JOIN)[0]]
     ]
     european = delimiter == ";" or decimal == ","
-    options["date_order"] = _date_order(time_values, "DMY" if european else "MDY")
+    options["date_order"], date_order_proven = _chosen_date_order(
+        time_values, "DMY" if european else "MDY", date_order, notes
+    )
     options["kind"] = spec_kind
 
     missing = [k for k in REQUIRED[spec_kind] if not mapping.get(k)]
@@ -548,6 +807,7 @@ def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
         header_line=header_line,
         header=header,
         notes=notes,
+        date_order_proven=date_order_proven,
     )
     if missing:
         raise ProposalFailed(
@@ -555,6 +815,7 @@ def propose_layout(text: str, *, name: str = "proposed") -> LayoutProposal:
             f"(columns: {', '.join(h for h in header if h)}). Rename the column(s) in the file, or map them by "
             "hand under Import layouts in the admin.",
             partial=proposal,
+            line=header_line,
         )
     return proposal
 

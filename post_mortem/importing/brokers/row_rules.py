@@ -13,7 +13,9 @@ whose cell is not one of ``values`` is left out), ``skip_notes`` (leave out rows
 and a date, and totals rows), ``side_from_sign`` (no side column: the quantity's sign says it),
 ``side_from_words`` (no side column: the buy/sell word in this column says it, as in
 ``Bought 100 AAPL @ 190``; a row without one is not a trade), ``side_from_pnl`` (round trips
-without a side column: long when the price move and the P&L, before fees, have the same sign).
+without a side column: long when the price move and the P&L, before fees, have the same sign),
+``fees_negative`` (costs are written as negative amounts); a ``fees`` mapping ``A + B`` sums the
+columns, and a fee in a pair's base asset (``0.0005BTC``) is valued at the fill price.
 """
 
 from __future__ import annotations
@@ -105,14 +107,73 @@ def side_from_pnl(cells: Mapping[str, str], mapping: Mapping[str, str], decimal:
     return "LONG" if (exit_ > entry) == (gross > 0) else "SHORT"
 
 
+_UNIT = re.compile(r"^(.*[\d)])\s*([A-Za-z]{2,10})$")
+# Quote currencies of crypto and forex pairs (BTCUSDT, ETH-USD, EURUSD): the end of a pair's symbol.
+QUOTE_CURRENCIES = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "DAI", "USD", "EUR", "GBP", "JPY", "CHF", "BTC", "ETH")
+
+
+def number_and_unit(value: str) -> tuple[str, str]:
+    """``0.50000BTC`` -> (``0.50000``, ``BTC``); ``1.00 Lots`` -> (``1.00``, ``LOTS``); ``12`` -> (``12``, ``""``)."""
+    v = value.strip()
+    m = _UNIT.match(v)
+    return (m.group(1).strip(), m.group(2).upper()) if m else (v, "")
+
+
 def clean_number(value: str, decimal: str = ".") -> str:
-    """``@ 4,512.25``, ``1.234,50`` (comma decimals), ``12,5 EUR``, ``USD 3.10`` as plain numbers."""
+    """``@ 4,512.25``, ``1.234,50`` (comma decimals), ``12,5 EUR``, ``USD 3.10``, ``0.5BTC``, ``1.00 Lots``
+    as plain numbers."""
     v = value.strip().lstrip("@").strip()
-    v = re.sub(r"^[A-Z]{3}\s+|\s+[A-Z]{3}$", "", v)
+    v = re.sub(r"^[A-Z]{3,4}\s+", "", v)
+    v = number_and_unit(v)[0]
     v = v.replace("\u00a0", "").replace("\u202f", "").replace("'", "")
     if decimal == ",":
         v = v.replace(" ", "").replace(".", "").replace(",", ".")
     return v
+
+
+def _pair_parts(symbol: str) -> tuple[str, str]:
+    """(base, quote) of a pair symbol (``BTCUSDT``, ``ETH/USD``, ``EUR.USD``), or ("", "") for others."""
+    compact = re.sub(r"[^A-Z0-9]", "", symbol.upper())
+    for quote in QUOTE_CURRENCIES:
+        if compact.endswith(quote) and len(compact) > len(quote) + 1:
+            return compact[: -len(quote)], quote
+    return "", ""
+
+
+def row_fee(cells: Mapping[str, str], mapping: Mapping[str, str], options: Mapping[str, Any]) -> tuple[str, str]:
+    """The row's fee as a plain number (costs positive) and, when part of it was not counted, why.
+
+    Why here: exports split costs over several columns (Commission + Fees, Commissions + Swap),
+    write costs as negative amounts (cTrader, MT5), or write a fee in the traded asset
+    (``0.0005BTC`` on a BTCUSDT fill): a fee in the pair's base asset is worth fee x fill price in
+    the quote currency; a fee in a third asset (BNB) cannot be valued from the row and is left out.
+    """
+    decimal = str(options.get("decimal") or ".")
+    symbol = cells.get(norm_header(mapping.get("symbol", "")), "")
+    total, problem = Decimal(0), ""
+    for part in mapping["fees"].split(JOIN):
+        raw = cells.get(norm_header(part), "").strip()
+        if not raw:
+            continue
+        amount, unit = number_and_unit(raw.lstrip("@"))
+        try:
+            value = parse_decimal(clean_number(amount, decimal), what="fee")
+        except ParseError:
+            return raw, ""  # the reader names the cell that cannot be read
+        base, quote = _pair_parts(symbol)
+        if unit and base and unit == base:
+            price_raw = cells.get(norm_header(mapping.get("price", "")), "")
+            try:
+                value *= parse_decimal(clean_number(price_raw, decimal))
+            except ParseError:
+                return raw, ""
+        elif unit and base and unit != quote:
+            problem = f"fee {raw} is in neither currency of {symbol}: not counted"
+            continue
+        total += value
+    if options.get("fees_negative"):
+        total = -total
+    return format(total.normalize(), "f"), problem
 
 
 def prepare_records(
@@ -125,8 +186,8 @@ def prepare_records(
     ]
     decimal = str(options.get("decimal") or ".")
     skip_notes = bool(options.get("skip_notes"))
-    joins = {key: column.split(JOIN) for key, column in mapping.items() if JOIN in column}
-    numeric = {norm_header(mapping[f]) for f in _NUMERIC_FIELDS if mapping.get(f) and JOIN not in mapping[f]}
+    joins = {key: column.split(JOIN) for key, column in mapping.items() if JOIN in column and key != "fees"}
+    numeric = {norm_header(mapping[f]) for f in _NUMERIC_FIELDS if mapping.get(f) and f != "fees"}
     side_column = norm_header(mapping.get("side", ""))
     quantity_column = norm_header(mapping.get("quantity", ""))
     from_sign = bool(options.get("side_from_sign"))
@@ -164,8 +225,17 @@ def prepare_records(
         for column in numeric:
             if cells.get(column):
                 cells[column] = clean_number(cells[column], decimal)
+        if mapping.get("fees"):
+            fee, problem = row_fee(record.cells, mapping, options)
+            cells[norm_header(mapping["fees"])] = fee
+            if problem:
+                left_out.append(BrokerIssue(record.line, mapping["fees"], problem))
         if from_sign and quantity_column:
             signed = cells.get(quantity_column, "").strip()
+            if not signed:
+                # A dividend or a transfer in a history whose trades carry a signed quantity.
+                left_out.append(BrokerIssue(record.line, mapping["quantity"], "no quantity: not a trade row"))
+                continue
             cells["side from sign"] = "SELL" if signed.startswith("-") or signed.startswith("(") else "BUY"
         elif side_column and cells.get(side_column):
             word = " ".join(cells[side_column].strip().upper().split())

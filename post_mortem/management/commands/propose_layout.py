@@ -27,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--session-date", default="", metavar="YYYY-MM-DD", help="The trading day of files with times only"
         )
+        parser.add_argument(
+            "--date-order",
+            default="",
+            choices=["MDY", "DMY"],
+            help="Slash dates month first (MDY) or day first (DMY), when the rows cannot tell",
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON object")
 
     def handle(self, *args, **options) -> None:
@@ -35,7 +41,13 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file")
         data = path.read_bytes()
         session_date = options["session_date"]
-        result = layout_propose(data=data, file_name=path.name, account=options["account"], session_date=session_date)
+        result = layout_propose(
+            data=data,
+            file_name=path.name,
+            account=options["account"],
+            session_date=session_date,
+            date_order=options["date_order"],
+        )
         out = result.as_json()
         saved = None
         if options["save"]:
@@ -69,6 +81,8 @@ class Command(BaseCommand):
             w(f"Already known: layout {out['known_layout']}. Import with --format auto.")
             return
         w(f"Layout {out['layout']}: {out['kind']} (confidence {out['confidence']:.2f})")
+        order = out["date_order"]
+        w(f"  dates read {order['chosen']}" + ("" if order["proven"] else " (a guess: --date-order to change it)"))
         for key, column in out["mapping"].items():
             w(f"  {key:<12} <- {column}  ({out['placed_by'].get(key, 'name')})")
         for note in out["notes"]:
@@ -79,5 +93,7 @@ class Command(BaseCommand):
             w(f"  line {item['line']}: {item['message']}")
         for item in trial["errors"][:20]:
             w(f"  ERROR line {item['line']}, {item['field']}: {item['message']}")
+        if out["reason"]:
+            w(f"No trades: {out['reason']}")
         if out.get("saved"):
             w(f"Saved as {out['layout']}: `import_trades FILE --format auto` now reads such files.")
