@@ -60,6 +60,12 @@ class ProposalResult:
         if self.known_layout or self.trial.trades:
             return ""
         errors = self.trial.errors
+        if errors and all(e.field == "position" for e in errors):
+            return (
+                f"no position in the file is closed ({errors[0].message.split('; ', 1)[-1]}): export a period that "
+                "holds the closing fills too, or check the side column (a wrong side turns closing fills into "
+                "opening ones)."
+            )
         if errors:
             first = errors[0]
             more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
