@@ -96,3 +96,30 @@ def test_the_statement_through_the_import_keeps_the_option_contract() -> None:
         Decimal("100"),
     )
     assert Trade.objects.get(symbol="MESU6").option_type == ""
+
+
+EXPIRED_SHORT_CALL = """Trades,Header,DataDiscriminator,Asset Category,Currency,Account,Symbol,Date/Time,Exchange,Quantity,T. Price,Proceeds,Comm/Fee,Basis,Realized P/L,Code
+Trades,Data,Order,Equity and Index Options,USD,U5,XYZ 16JUL26 20.0 C,"2026-06-21, 10:38:40",-,-2,0.41,82,-1.42,-80.58,0,O
+Trades,Data,Trade,Equity and Index Options,USD,U5,XYZ 16JUL26 20.0 C,"2026-06-21, 10:38:40",ISE,-1,0.41,41,-1.06,-39.94,0,O
+Trades,Data,Trade,Equity and Index Options,USD,U5,XYZ 16JUL26 20.0 C,"2026-06-21, 10:38:40",BATS,-1,0.41,41,-0.36,-40.64,0,O
+Trades,Data,Order,Equity and Index Options,USD,U5,XYZ 16JUL26 20.0 C,"2026-07-16, 16:20:00",-,2,0,0,0,80.58,80.58,C;Ep
+Trades,Data,Trade,Equity and Index Options,USD,U5,XYZ 16JUL26 20.0 C,"2026-07-16, 16:20:00",--,2,0,0,0,80.58,80.58,C;Ep
+Trades,Data,ClosedLot,Equity and Index Options,USD,,XYZ 16JUL26 20.0 C,2026-06-21,,-2,0.4029,,,-80.58,80.58,ST
+Trades,SubTotal,,Equity and Index Options,USD,XYZ 16JUL26 20.0 C,,,,0,,82,-1.42,0,80.58,
+"""
+
+
+@pytest.mark.django_db
+def test_a_short_call_that_expired_nets_the_statements_realized_pnl() -> None:
+    """Sold 2 calls @0.41 over two exchanges (fees 1.06 + 0.36), expired at 0 (code C;Ep): the
+    statement's Realized P/L is 80.58 = 0.41 x 2 x 100 - 1.42."""
+    from post_mortem.models import Trade
+    from post_mortem.services.imports import trades_import
+
+    result = trades_import(
+        source=EXPIRED_SHORT_CALL.encode(), file_name="expired.csv", file_format="auto", tz_name="America/New_York"
+    )
+    assert (result.errors, result.created) == ([], 1)
+    trade = Trade.objects.get()
+    assert (trade.side, trade.quantity, trade.exit_price, trade.fees) == ("SHORT", 2, 0, Decimal("1.42"))
+    assert trade.net_pnl == Decimal("80.58")
