@@ -34,6 +34,7 @@ from unfold.widgets import (
 from admin_ext import whatif
 from admin_ext.audit import LegacyAuditRedirect
 from admin_ext.charts import expectancy_chart, experiment_chart
+from admin_ext.code_filters import code_filter
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
 from admin_ext.experiment_form import (
@@ -45,7 +46,8 @@ from admin_ext.experiment_form import (
     group_words,
 )
 from admin_ext.formatting import fmt_money, fmt_pvalue, fmt_r, fmt_time
-from admin_ext.labels import humanize_code
+from admin_ext.labels import AREAS, area_label, type_label
+from admin_ext.recommendation_fields import RecommendationReadable, readable_fields, readable_fieldsets
 from admin_ext.views import admin_page
 from post_mortem.models import (
     AssessmentStatus,
@@ -131,6 +133,9 @@ class RecommendationForm(forms.ModelForm):
     class Meta:
         model = Recommendation
         fields = [*CONTENT_FIELDS]
+        # Areas by name (the stored code is the option's value), not the model's list of codes.
+        widgets = {"area": UnfoldAdminSelectWidget(choices=list(AREAS.items()))}
+        help_texts = {"area": ""}
 
     def content_changes(self) -> dict:
         return {f: self.cleaned_data[f] for f in self.changed_data if f in CONTENT_FIELDS and f in self.cleaned_data}
@@ -151,7 +156,7 @@ class RecommendationForm(forms.ModelForm):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
+class RecommendationAdmin(RecommendationReadable, SimpleHistoryAdmin, ModelAdmin):
     form = RecommendationForm
     list_display = [
         "id",
@@ -166,8 +171,8 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_filter = [
         ("implementation_status", ChoicesDropdownFilter),
         ("source", ChoicesDropdownFilter),
-        "area",
-        "type_code",
+        code_filter("area", "area", area_label),
+        code_filter("type_code", "type", type_label),
         ("implementation_date", RangeDateFilter),
     ]
     list_filter_submit = True
@@ -206,10 +211,11 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and recommendation_is_locked(obj):
             readonly += [f for f in PREREGISTERED_FIELDS if f not in readonly]
-        return readonly
+        return readable_fields(readonly)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = list(super().get_fieldsets(request, obj))
+        readonly = self.get_readonly_fields(request, obj)
+        fieldsets = readable_fieldsets(list(super().get_fieldsets(request, obj)), readonly)
         if obj is not None and self.has_change_permission(request, obj):
             fieldsets.append(("Why it changes", {"fields": ["change_reason"]}))
         return fieldsets
@@ -243,7 +249,7 @@ class RecommendationAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     @display(description="Area / type", ordering="type_code")
     def type_display(self, obj: Recommendation) -> str:
-        return f"{humanize_code(obj.area)} / {humanize_code(obj.type_code)}"
+        return f"{area_label(obj.area)} / {type_label(obj.type_code)}"
 
     @display(description="Expected R/trade", ordering="expected_impact_r")
     def expected_display(self, obj: Recommendation) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 from admin_ext import formatting as fmt
 from post_mortem.engines.vocabulary import FACTOR_BY_CODE
 
-# kind: r, money, price, quantity, ratio, percent (already in %), fraction (0-1), minutes, bool, int, text
+# kind: r, money, price, quantity, ratio, percent (already in %), fraction (0-1), minutes, bool, int, text,
+# pvalue, code (a stored code with words of its own or humanized)
 FACTS: dict[str, tuple[str, str]] = {
     "net_pnl": ("Net P&L", "money"),
     "gross_pnl": ("Gross P&L", "money"),
@@ -53,6 +54,19 @@ FACTS: dict[str, tuple[str, str]] = {
     "quantity": ("Quantity", "quantity"),
     "usual_quantity": ("Usual quantity", "quantity"),
     "usual_holding_minutes": ("Usual holding time", "minutes"),
+    # A recommendation's evidence from a mined pattern (see post_mortem.services.plans).
+    "pattern": ("Pattern", "int"),
+    "n": ("Trades in the segment", "int"),
+    "effect": ("Effect per trade", "r"),
+    "ci_low": ("95% CI, low", "r"),
+    "ci_high": ("95% CI, high", "r"),
+    "p_value": ("p", "pvalue"),
+    "q_value": ("q (Benjamini-Hochberg)", "pvalue"),
+    "dollars_at_stake": ("Dollars at stake", "money"),
+    "share": ("Share of trades", "fraction"),
+    "comparison": ("Compared", "code"),
+    "reference": ("Comparison group", "text"),
+    "trade_id": ("Trade", "int"),
 }
 
 
@@ -81,6 +95,10 @@ def fact_value(key: str, value: Any) -> str:
         return fmt.fmt_quantity(value) if kind == "quantity" else fmt.fmt_price(value)
     if kind == "fraction":
         return fmt.fmt_percent(value, 0)
+    if kind == "pvalue":
+        return fmt.fmt_pvalue(value)
+    if kind == "code":
+        return {"within_day": "within the same days", "days": "day by day"}.get(str(value), humanize_code(value))
     if kind == "percent":
         number = fmt._number(value)
         return fmt.DASH if number is None else f"{number:.2f}%"

@@ -26,6 +26,7 @@ from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminSingleDateW
 
 from admin_ext import formatting as fmt
 from admin_ext import whatif
+from admin_ext.code_filters import code_filter
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
 from admin_ext.labels import SEGMENT_FACTORS, area_label, humanize_code, segment_label, segment_value
@@ -84,38 +85,6 @@ def _q_text(q: float) -> str:
 def _verdict(p: AnalysisPattern) -> str:
     """'Significant, q = 3.2e-12' / 'Not significant, q = 0.21' (the miner's rule; reasons listed below)."""
     return f"{'Significant' if p.significant else 'Not significant'}, {_q_text(p.q_value)}"
-
-
-class _CodeFilter(admin.SimpleListFilter):
-    """A filter over a stored code that lists the codes present, in words (the URL keeps the code)."""
-
-    field = ""
-
-    def words(self, code: str) -> str:
-        return humanize_code(code)
-
-    def lookups(self, request, model_admin):
-        values = model_admin.get_queryset(request).order_by(self.field).values_list(self.field, flat=True).distinct()
-        return [(value, self.words(value)) for value in values if value]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
-
-
-class FactorFilter(_CodeFilter):
-    title = "factor"
-    parameter_name = field = "factor"
-
-    def words(self, code: str) -> str:
-        return SEGMENT_FACTORS.get(code, humanize_code(code))
-
-
-class CategoryFilter(_CodeFilter):
-    title = "category"
-    parameter_name = field = "category"
-
-    def words(self, code: str) -> str:
-        return area_label(code)
 
 
 class MinePatternsForm(forms.Form):
@@ -248,8 +217,8 @@ class AnalysisPatternAdmin(ModelAdmin):
     list_filter = [
         "significant",
         "pattern_type",
-        FactorFilter,
-        CategoryFilter,
+        code_filter("factor", "factor", lambda code: SEGMENT_FACTORS.get(code, humanize_code(code))),
+        code_filter("category", "category", area_label),
         ("period_start", RangeDateFilter),
     ]
     list_filter_submit = True

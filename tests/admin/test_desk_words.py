@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -76,3 +77,46 @@ def test_prioritization_page_names_areas_and_types_in_words(auditor_client):
     assert "Risk management / Avoid: size vs usual 1.5x+" in text
     assert "avoid_after_loss_reentry" not in text and "risk_management" not in text
     assert CODE.findall(text) == []
+
+
+@pytest.mark.django_db
+def test_implemented_recommendation_page_reads_as_words(ops_client):
+    rec = RecommendationFactory(
+        text="No re-entry within 30 minutes of a losing exit",
+        area="behavioral",
+        type_code="avoid_after_loss_reentry",
+        expected_impact_r=0.8874,
+        segment={"factor": "after_loss", "value": "true"},
+        evidence={"n": 605, "effect": -0.8874, "q_value": 4.73e-17, "comparison": "within_day", "reference": "false"},
+        implementation_status="IMPLEMENTED",
+        implementation_date=dt.date(2026, 8, 1),
+    )
+    response = ops_client.get(reverse("admin:post_mortem_recommendation_change", args=[rec.pk]))
+    assert response.status_code == 200
+    text = _visible_text(response.content.decode())
+    for words in ("Behavior", "Avoid re-entering after a loss", "+0.89R", "After a loss: yes", "-0.89R", "4.7e-17"):
+        assert words in text
+    assert "0.8874" not in text and '"factor"' not in text
+    assert CODE.findall(text) == []
+
+
+@pytest.mark.django_db
+def test_pending_recommendation_offers_areas_by_name(ops_client):
+    rec = RecommendationFactory(area="risk_management", type_code="avoid_position_size_1_5x_plus")
+    html = ops_client.get(reverse("admin:post_mortem_recommendation_change", args=[rec.pk])).content.decode()
+    assert re.search(r'<option value="risk_management" selected>Risk management</option>', html)
+    assert "entry, exit, risk_management" not in html  # the model's list of codes is not the help text
+
+
+@pytest.mark.django_db
+def test_recommendation_filters_and_audit_page_use_words(ops_client):
+    rec = RecommendationFactory(area="market_context", type_code="avoid_hour_09")
+    listing = ops_client.get(reverse("admin:post_mortem_recommendation_changelist")).content.decode()
+    assert "Market context" in listing and "Avoid: entry hour 09:00–09:59" in listing
+    rec.implementation_status = "IGNORED"
+    rec._change_reason = "not for us"
+    rec.save()
+    audit = ops_client.get(reverse("admin:post_mortem_recommendation_audit"), follow=True)
+    text = _visible_text(audit.content.decode())
+    assert "Implementation status" in text and "Ignored" in text
+    assert "implementation_status" not in text and "IGNORED" not in text
