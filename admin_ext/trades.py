@@ -403,7 +403,7 @@ class TradeAdmin(AnalyzeTradesMixin, ExportedColumnsMixin, SafeExportMixin, Impo
         return queryset.filter(condition), False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        """The "analyzed" filter alone is counted from the post-mortem table (see trade_count_by_analysis)."""
+        """The "analyzed" filter alone is counted from the post-mortem table (see analyzed_trade_count)."""
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
         analyzed = request.GET.get("analyzed")
         other_filters = [key for key, _text in list_filter_parts(request.GET) if key != "analyzed"]
