@@ -6,16 +6,15 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from admin_ext.formatting import badge, import_run_rows
+from admin_ext.views import AdminPage, admin_page
 from post_mortem.models import BatchStatus, ImportBatch
 from post_mortem.models.choices import BATCH_STATUS_COLORS
 from post_mortem.selectors.trades import import_batch_list_queryset, import_batch_trade_count
@@ -186,15 +185,8 @@ class ImportBatchAdmin(ModelAdmin):
 
     # --- rollback ------------------------------------------------------------------------------
     def get_urls(self):
-        urls = super().get_urls()
-        custom = [
-            path(
-                "<int:object_id>/rollback/",
-                self.admin_site.admin_view(self.rollback_view),
-                name="post_mortem_importbatch_rollback",
-            )
-        ]
-        return custom + urls
+        rollback = admin_page(self, "<int:object_id>/rollback/", RollbackPage, "post_mortem_importbatch_rollback")
+        return [rollback, *super().get_urls()]
 
     @action(description="Roll back", permissions=["rollback"], icon="undo")
     def rollback_detail(self, request: HttpRequest, object_id: int):
@@ -204,39 +196,51 @@ class ImportBatchAdmin(ModelAdmin):
     def rollback_row(self, request: HttpRequest, object_id: int):
         return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_rollback", args=[object_id]))
 
-    def rollback_view(self, request: HttpRequest, object_id: int):
-        """Confirm page on GET (what will be deleted / restored), the rollback on POST."""
-        if not self.has_rollback_permission(request):
-            raise PermissionDenied
-        batch = get_object_or_404(ImportBatch, pk=object_id)
-        change_url = reverse("admin:post_mortem_importbatch_change", args=[batch.pk])
-        if batch.status != BatchStatus.COMPLETED:
+
+class RollbackPage(AdminPage):
+    """Confirm page on GET (what will be deleted / restored), the rollback on POST."""
+
+    permission_required = ("post_mortem.change_importbatch", "post_mortem.delete_trade")
+    template_name = "admin_ext/imports/rollback_confirm.html"
+
+    def get_title(self) -> str:
+        return f"Roll back {self.batch.file_name}?"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not self.has_permission():
+            return self.handle_no_permission()
+        self.batch = get_object_or_404(ImportBatch, pk=kwargs["object_id"])
+        self.change_url = reverse("admin:post_mortem_importbatch_change", args=[self.batch.pk])
+        if self.batch.status != BatchStatus.COMPLETED:
             messages.error(
-                request, f"Only a completed import can be rolled back; this one is {batch.get_status_display()}."
+                request, f"Only a completed import can be rolled back; this one is {self.batch.get_status_display()}."
             )
-            return HttpResponseRedirect(change_url)
-        if request.method == "POST" and request.POST.get("confirm") == "yes":
-            try:
-                outcome = import_batch_rollback(batch=batch, user=request.user)
-            except ValueError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(
-                    request,
-                    f"Rolled back {batch.file_name}: {outcome['deleted']} trades deleted, "
-                    f"{outcome['restored']} trades restored to their previous values.",
-                )
-            return HttpResponseRedirect(change_url)
-        owned = import_batch_trade_count(batch=batch)
-        to_restore = len(batch.previous_values or {})
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Roll back {batch.file_name}?",
-            "opts": self.model._meta,
-            "batch": batch,
-            "owned": owned,
-            "to_restore": to_restore,
-            "to_delete": max(owned - to_restore, 0),
-            "change_url": change_url,
-        }
-        return TemplateResponse(request, "admin_ext/imports/rollback_confirm.html", context)
+            return HttpResponseRedirect(self.change_url)
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.POST.get("confirm") != "yes":
+            return self.get(request, *args, **kwargs)
+        try:
+            outcome = import_batch_rollback(batch=self.batch, user=request.user)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Rolled back {self.batch.file_name}: {outcome['deleted']} trades deleted, "
+                f"{outcome['restored']} trades restored to their previous values.",
+            )
+        return HttpResponseRedirect(self.change_url)
+
+    def get_context_data(self, **kwargs):
+        owned = import_batch_trade_count(batch=self.batch)
+        to_restore = len(self.batch.previous_values or {})
+        return super().get_context_data(
+            **kwargs,
+            batch=self.batch,
+            owned=owned,
+            to_restore=to_restore,
+            to_delete=max(owned - to_restore, 0),
+            change_url=self.change_url,
+        )

@@ -13,12 +13,11 @@ import json
 import numpy as np
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
@@ -30,6 +29,7 @@ from admin_ext.code_filters import code_filter
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
 from admin_ext.labels import SEGMENT_FACTORS, area_label, humanize_code, segment_label, segment_value
+from admin_ext.views import AdminFormPage, admin_page
 from post_mortem.mining import describe
 from post_mortem.mining.miner import DEFAULT_MIN_TRADES
 from post_mortem.models import AnalysisPattern, ImprovementPlan, Trade
@@ -382,38 +382,33 @@ class AnalysisPatternAdmin(ModelAdmin):
     def mine_patterns(self, request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("admin:post_mortem_analysispattern_mine"))
 
-    def mine_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_mine_permission(request):
-            raise PermissionDenied
-        form = MinePatternsForm(request.POST or None, initial={"min_trades": DEFAULT_MIN_TRADES})
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                run = mining_run_start(
-                    since=data.get("since"),
-                    until=data.get("until"),
-                    min_trades=data["min_trades"],
-                    created_by=request.user,
-                )
-            except ValidationError as exc:
-                form.add_error(None, "; ".join(exc.messages))
-            else:
-                self.message_user(request, f"Pattern mining queued as run #{run.pk}.", messages.SUCCESS)
-                return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_change", args=[run.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Mine patterns",
-            "opts": self.model._meta,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin_ext/patterns/mine.html", context)
-
     def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path("mine/", wrap(self.mine_view), name="post_mortem_analysispattern_mine"),
-            *super().get_urls(),
-        ]
+        return [admin_page(self, "mine/", MinePage, "post_mortem_analysispattern_mine"), *super().get_urls()]
+
+
+class MinePage(AdminFormPage):
+    """Start a mining run over a date range; the run page follows its progress."""
+
+    permission_required = ("post_mortem.add_analysispattern", "post_mortem.add_jobrun")
+    template_name = "admin_ext/patterns/mine.html"
+    title = "Mine patterns"
+    form_class = MinePatternsForm
+    initial = {"min_trades": DEFAULT_MIN_TRADES}
+
+    def form_valid(self, form: MinePatternsForm) -> HttpResponse:
+        data = form.cleaned_data
+        try:
+            run = mining_run_start(
+                since=data.get("since"),
+                until=data.get("until"),
+                min_trades=data["min_trades"],
+                created_by=self.request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, "; ".join(exc.messages))
+            return self.form_invalid(form)
+        self.model_admin.message_user(self.request, f"Pattern mining queued as run #{run.pk}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:post_mortem_jobrun_change", args=[run.pk]))
 
 
 @admin.register(ImprovementPlan)

@@ -15,17 +15,11 @@ from typing import Any
 
 from django.urls import URLPattern, path
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 from unfold.views import UnfoldModelAdminViewMixin
 
 
-class AdminPage(UnfoldModelAdminViewMixin, TemplateView):
-    """A custom admin page: permission gate, unfold's context, the model's ``opts`` for breadcrumbs.
-
-    ``title`` is the page header; pages whose header depends on the object override
-    :meth:`get_title`. POST handling, where a page has a form, goes in ``post``.
-    """
-
+class _AdminPageContext:
     title = ""
 
     def get_title(self) -> str:
@@ -36,6 +30,19 @@ class AdminPage(UnfoldModelAdminViewMixin, TemplateView):
         context["title"] = self.get_title()
         context.setdefault("opts", self.model_admin.model._meta)
         return context
+
+
+class AdminPage(_AdminPageContext, UnfoldModelAdminViewMixin, TemplateView):
+    """A custom admin page: permission gate, unfold's context, the model's ``opts`` for breadcrumbs.
+
+    ``title`` is the page header; pages whose header depends on the object override
+    :meth:`get_title`. POST handling, where a page has a form, goes in ``post``.
+    """
+
+
+class AdminFormPage(_AdminPageContext, UnfoldModelAdminViewMixin, FormView):
+    """A custom admin page around one form: Django's FormView (``form_class``, ``form_valid``)
+    behind the same gate and context as :class:`AdminPage`."""
 
 
 class AdminEndpoint(UnfoldModelAdminViewMixin, View):
