@@ -32,6 +32,11 @@ MAX_SAMPLE_BYTES = 2 * 1024 * 1024
 PLACED_BY = {"name": "column name", "values": "values"}
 INPUT_CLASSES = "border border-base-200 rounded-default px-2 py-2 w-72"
 TEMPLATE = "admin_ext/brokers/layout_proposal.html"
+DATE_ORDERS = [
+    ("", "Decide from the file"),
+    ("MDY", "Month first (02/07/2026 = February 7)"),
+    ("DMY", "Day first (02/07/2026 = July 2)"),
+]
 
 
 class ProposalUploadForm(forms.Form):
@@ -48,6 +53,12 @@ class ProposalUploadForm(forms.Form):
         required=False,
         help_text="The trading day, for files whose times carry no date (as DAS Trader exports them).",
         widget=forms.DateInput(attrs={"type": "date", "class": INPUT_CLASSES}),
+    )
+    date_order = forms.ChoiceField(
+        required=False,
+        choices=DATE_ORDERS,
+        help_text="How to read dates like 02/07/2026 when the file's rows cannot tell.",
+        widget=forms.Select(attrs={"class": INPUT_CLASSES}),
     )
 
 
@@ -86,12 +97,18 @@ def propose_from_sample_view(model_admin, request: HttpRequest) -> HttpResponse:
         data, file_name, account = b"".join(upload.chunks()), upload.name, form.cleaned_data["account"]
         day = form.cleaned_data["session_date"]
         session_date = day.isoformat() if day else ""
+        date_order = form.cleaned_data["date_order"]
     else:
         data = _decode(request.POST["sample_b64"])
         file_name = request.POST.get("file_name", "sample.csv")[:255]
         account = request.POST.get("account", "")[:100]
         session_date = request.POST.get("session_date", "")[:10]
-    result = layout_propose(data=data, file_name=file_name, account=account, session_date=session_date)
+        date_order = request.POST.get("date_order", "")
+        if date_order not in dict(DATE_ORDERS):
+            raise PermissionDenied
+    result = layout_propose(
+        data=data, file_name=file_name, account=account, session_date=session_date, date_order=date_order
+    )
     proposal = result.proposal
     errors: list[str] = []
     if proposal is not None and "sample_b64" in request.POST:
@@ -160,6 +177,7 @@ def propose_from_sample_view(model_admin, request: HttpRequest) -> HttpResponse:
             "account": account,
             "name": request.POST.get("name", ""),
             "session_date": session_date,
+            "date_orders": DATE_ORDERS[1:],
             "claude_available": proposal_available(),
             "second_opinion": second_opinion,
             "second_opinion_error": second_opinion_error,

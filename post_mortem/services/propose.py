@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..importing.brokers.custom import LayoutSpec, mapping_problems
-from ..importing.brokers.propose import LayoutProposal, ProposalFailed, proposal_pnl, propose_layout
+from ..importing.brokers.propose import LABELS, LayoutProposal, ProposalFailed, proposal_pnl, propose_layout
 from ..importing.brokers.registry import LAYOUT_NAMES, detect_layout
 from ..importing.canonical import CanonicalValidator, ImportFormatError, RowError
 from ..importing.formats import convert
@@ -84,6 +84,7 @@ class ProposalResult:
         return {
             "layout": p.spec.name if p else self.known_layout or None,
             "kind": p.kind if p else None,
+            "kind_label": LABELS.get(p.kind, p.kind) if p else None,
             "mapping": p.mapping if p else {},
             "confidence": p.confidence if p else 0.0,
             "definition": (
@@ -94,7 +95,7 @@ class ProposalResult:
             "failure": self.failure or None,
             "reason": self.reason or None,
             "date_order": (
-                {"chosen": p.spec.options.get("date_order", "MDY"), "proven": p.date_order_proven} if p else None
+                {"chosen": p.spec.options.get("date_order", "MDY"), "from": p.date_order_from} if p else None
             ),
             "notes": [*(p.notes if p else []), *self.notes],
             "trial": {

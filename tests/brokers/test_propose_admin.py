@@ -66,3 +66,35 @@ def test_auditor_cannot_open_the_page(auditor_client) -> None:
 def test_an_unreadable_sample_says_why(ops_client) -> None:
     page = ops_client.post(PAGE, {"sample": SimpleUploadedFile("n.csv", b"1,2,3\n4,5,6\n")})
     assert "no header row found" in page.content.decode()
+
+
+def test_a_guessed_date_order_is_shown_and_corrected_on_the_page(ops_client) -> None:
+    from datetime import date
+
+    from post_mortem.models import Trade
+
+    data = (SAMPLES / "platform_ctrader.csv").read_bytes()
+    html = ops_client.post(
+        PAGE, {"sample": SimpleUploadedFile("ctrader.csv", data), "account": "CT-1"}
+    ).content.decode()
+    assert 'id="date-order-guess"' in html and '<option value="MDY" selected>' in html
+    mapped = dict(re.findall(r'name="(map_\w+)" value="([^"]*)"', html))
+    form = {"sample_b64": _hidden(html, "sample_b64"), "file_name": "ctrader.csv", "account": "CT-1", **mapped}
+    corrected = ops_client.post(PAGE, {**form, "date_order": "DMY", "check": "1"}).content.decode()
+    assert '<option value="DMY" selected>' in corrected and 'id="date-order-guess"' not in corrected
+    assert 'id="trial-trades">3<' in corrected and 'id="trial-pnl">320.50<' in corrected
+    saved = ops_client.post(PAGE, {**form, "date_order": "DMY", "name": "ctrader_page", "save": "1"})
+    assert saved.status_code == 302
+    assert ImportLayout.objects.get(name="ctrader_page").options["date_order"] == "DMY"
+    out = StringIO()
+    call_command("import_trades", str(SAMPLES / "platform_ctrader.csv"), "--format", "auto", "--account", "CT-1",
+                 "--json", stdout=out)  # fmt: skip
+    assert json.loads(out.getvalue().strip().splitlines()[-1])["created"] == 3
+    assert Trade.objects.get(symbol="EURUSD").entry_time.date() == date(2026, 7, 2)
+
+
+def test_a_proposal_without_trades_says_why_on_the_page(ops_client) -> None:
+    text = "Instrument,Direction,Units,Timestamp,Rate\nAAPL,Buy,10,2026-07-01 09:30:00,100\n"
+    page = ops_client.post(PAGE, {"sample": SimpleUploadedFile("open.csv", text.encode()), "account": "X"})
+    html = page.content.decode()
+    assert 'id="proposal-reason">No trades: no position in the file is closed (10 AAPL still open' in html

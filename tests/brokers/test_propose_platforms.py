@@ -129,11 +129,11 @@ def test_ctrader_positions_are_round_trips_with_lots_and_a_date_order_to_confirm
     assert out["mapping"]["pnl"] == "Gross USD"
     assert out["mapping"]["fees"] == "Commissions + Swap"
     # 02/07/2026 reads either way: the guess is shown, with how to change it.
-    assert out["date_order"] == {"chosen": "MDY", "proven": False}
+    assert out["date_order"] == {"chosen": "MDY", "from": "guess"}
     assert any("--date-order DMY" in note for note in out["notes"])
 
     out = propose(path, "--account", "CT-1", "--date-order", "DMY")
-    assert out["date_order"] == {"chosen": "DMY", "proven": True}
+    assert out["date_order"] == {"chosen": "DMY", "from": "you"}
     options = out["definition"]["options"]
     assert (options["tz"], options["infer_multiplier"], options["fees_negative"]) == ("UTC", True, True)
     # EURUSD long 1 lot 1.08512 -> 1.08612 (x 100000) = 100; XAUUSD short 0.5 2350.10 -> 2345.10 (x 100) = 250;

@@ -67,7 +67,7 @@ class LayoutProposal:
     header_line: int
     header: list[str]
     notes: list[str] = field(default_factory=list)
-    date_order_proven: bool = True  # False: the dates read either way and the chosen order is a guess
+    date_order_from: str = "dates"  # "dates" (they show it), "you" (a person chose it) or "guess"
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -621,22 +621,23 @@ def _prefer_fill_price(
             return
 
 
-def _chosen_date_order(values: list[str], default: str, forced: str | None, notes: list[str]) -> tuple[str, bool]:
-    """The date order and whether the rows prove it; an unproven choice is said, with how to change it.
+def _chosen_date_order(values: list[str], default: str, forced: str | None, notes: list[str]) -> tuple[str, str]:
+    """The date order and where it comes from (``you``, ``dates`` or ``guess``); a guess is said, with how
+    to change it.
 
     Rows prove it when a part exceeds 12 (``13/07``) or when only one order keeps the file in time
     order (newest-first or oldest-first); otherwise ``02/07/2026`` reads either way.
     """
     if forced:
-        return forced, True
+        return forced, "you"
     proven = _date_order(values, "")
     if not proven:
         proven = _order_by_sequence(values)
     if proven:
-        return proven, True
+        return proven, "dates"
     slash = [v.strip() for v in values if re.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", v.strip())]
     if not slash:
-        return default, True
+        return default, "dates"  # ISO or year-first dates: no order to choose
     sample = slash[0].split()[0]
     other = "DMY" if default == "MDY" else "MDY"
     day = parse_datetime(sample, date_order=default)
@@ -646,7 +647,7 @@ def _chosen_date_order(values: list[str], default: str, forced: str | None, note
         f"({sample} = {read_as}); if the file is {'day' if default == 'MDY' else 'month'} first, choose date order "
         f"{other} (--date-order {other} on the command line, Date order on the page)"
     )
-    return default, False
+    return default, "guess"
 
 
 def _order_by_sequence(values: list[str]) -> str:
@@ -787,7 +788,7 @@ def propose_layout(text: str, *, name: str = "proposed", date_order: str | None 
         v for key in ("time", "entry_time") if mapping.get(key) for v in columns[mapping[key].split(JOIN)[0]]
     ]
     european = delimiter == ";" or decimal == ","
-    options["date_order"], date_order_proven = _chosen_date_order(
+    options["date_order"], date_order_from = _chosen_date_order(
         time_values, "DMY" if european else "MDY", date_order, notes
     )
     options["kind"] = spec_kind
@@ -807,7 +808,7 @@ def propose_layout(text: str, *, name: str = "proposed", date_order: str | None 
         header_line=header_line,
         header=header,
         notes=notes,
-        date_order_proven=date_order_proven,
+        date_order_from=date_order_from,
     )
     if missing:
         raise ProposalFailed(

@@ -82,7 +82,10 @@ class Command(BaseCommand):
             return
         w(f"Layout {out['layout']}: {out['kind']} (confidence {out['confidence']:.2f})")
         order = out["date_order"]
-        w(f"  dates read {order['chosen']}" + ("" if order["proven"] else " (a guess: --date-order to change it)"))
+        w(
+            f"  dates read {order['chosen']}"
+            + (" (a guess: --date-order to change it)" if order["from"] == "guess" else "")
+        )
         for key, column in out["mapping"].items():
             w(f"  {key:<12} <- {column}  ({out['placed_by'].get(key, 'name')})")
         for note in out["notes"]:
