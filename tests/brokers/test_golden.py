@@ -719,3 +719,30 @@ def test_schwab_agrees_with_the_proposer_on_the_same_history() -> None:
     assert (len(parsed.rows), net) == (2, D("137.40"))
     spy = next(row for _l, row in parsed.rows if row["symbol"] == "SPY")
     assert (spy["entry_time"], spy["exit_time"]) == ("2026-07-01T09:32:00", "2026-07-01T10:10:00")
+
+
+def test_tastytrade_assignment_closes_the_option_at_0_and_delivers_the_stock_at_the_strike() -> None:
+    header = (FIXTURES / "tastytrade_transactions.csv").read_text().splitlines()[0]
+    rows = [
+        "2026-08-21T14:00:00-0400,Trade,Sell to Close,SELL_TO_CLOSE,SCHG,Equity,Sold 100 SCHG @ 105.00,"
+        '"10,500.00",100,105.00,0.00,-0.10,,,,,,,500004,"10,499.90",USD',
+        "2026-08-20T18:00:00-0400,Receive Deliver,Symbol Change,,SCHG,Equity,Symbol change: SCHG to SCHG,"
+        "0.00,100,0.00,--,0.00,,,,,,,,0.00,USD",
+        "2026-08-17T18:00:00-0400,Receive Deliver,Buy to Open,BUY_TO_OPEN,SCHG,Equity,Buy to Open 100 SCHG @ 103.00,"
+        '"-10,300.00",100,-103.00,--,-5.00,,,,,,,,"-10,305.00",USD',
+        "2026-08-17T18:00:00-0400,Receive Deliver,Assignment,,SCHG  260817P00103000,Equity Option,"
+        "Removal of option due to assignment,0.00,1,0.00,--,0.00,100,SCHG,SCHG,8/17/26,103,PUT,,0.00,USD",
+        "2026-07-20T10:30:00-0400,Trade,Sell to Open,SELL_TO_OPEN,SCHG  260817P00103000,Equity Option,"
+        "Sold 1 SCHG 08/17/26 Put 103.00 @ 2.05,205.00,1,205.00,-1.00,-0.14,100,SCHG,SCHG,8/17/26,103,PUT,500001,"
+        "203.86,USD",
+    ]
+    parsed = parse_broker_text("\n".join([header, *rows]) + "\n", layout="tastytrade", options=OPTIONS)
+    assert parsed.errors == []
+    assert sorted(_key(row) for _line, row in parsed.rows) == [
+        # 100 SCHG delivered at the 103 strike (5.00 fee), sold at 105 (0.10)
+        ("OPT-ACCT", "SCHG", "LONG", "100", "103", "105", "5.1", "1"),
+        # the put sold for 2.05 is removed at 0 by the assignment (no Action: it closes the short)
+        ("OPT-ACCT", "SCHG 260817P00103000", "SHORT", "1", "2.05", "0", "1.14", "100"),
+    ]
+    (note,) = [w for w in parsed.warnings if w.field == "Type"]
+    assert "1 Receive Deliver: Symbol Change" in note.message

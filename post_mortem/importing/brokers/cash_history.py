@@ -35,6 +35,8 @@ from .parsing import ParseError, Record, csv_lines, fmt_decimal, parse_date, par
 _AT_PRICE = re.compile(r"@\s*\$?\s*([\d,]*\.?\d+)")
 # The ledger's own total of price x quantity x multiplier may differ from ours by rounding only.
 _VALUE_TOLERANCE = Decimal("0.02")
+# Stock delivered by an assignment or exercise ("Buy to Open 100 SCHG @ 103.00"): a fill.
+_DELIVERY = re.compile(r"^\s*(buy|sell) to (open|close)\b", re.IGNORECASE)
 _REMOVALS = ("expiration", "expired", "assignment", "assigned", "exercise", "exercised", "cash settled")
 
 
@@ -133,7 +135,16 @@ class TastytradeLayout(_Ledger):
         removal = kind.lower() == "receive deliver" and any(
             word in f"{sub_type} {description}".lower() for word in _REMOVALS
         )
-        if not instrument or (not action and not removal) or kind.lower() == "money movement":
+        delivery = kind.lower() == "receive deliver" and not removal
+        if delivery and not _DELIVERY.match(sub_type or description):
+            # ACATs, symbol changes, splits: positions moved or renamed, not bought or sold.
+            label = f"{kind}: {sub_type or description[:40]}"
+        if (
+            not instrument
+            or (not action and not removal)
+            or kind.lower() == "money movement"
+            or (delivery and not _DELIVERY.match(sub_type or description))
+        ):
             self._left_out[label] += 1
             return None
         account = self.account(record, options)
