@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RangeNumericFilter
 from unfold.decorators import action, display
@@ -30,6 +30,7 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldBooleanSwitchWidget
 from admin_ext.charts import price_chart
 from admin_ext.filters import ExactTextFilter
 from admin_ext.labels import fact_rows, humanize_code
+from admin_ext.views import AdminEndpoint, AdminPage, admin_page
 from post_mortem.engines.rules import VERDICT_LABELS
 from post_mortem.engines.vocabulary import FACTOR_BY_CODE, FACTORS
 from post_mortem.llm import claude as llm
@@ -129,32 +130,8 @@ class AnalyzeTradesMixin:
         return TemplateResponse(request, "admin_ext/analyses/analyze_confirm.html", context)
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.analyze_batch_view)
-        batch = path("analyze-batch/<int:batch_id>/", view, name="post_mortem_trade_analyze_batch")
+        batch = admin_page(self, "analyze-batch/<int:batch_id>/", AnalyzeBatchPage, "post_mortem_trade_analyze_batch")
         return [batch, *super().get_urls()]
-
-    def analyze_batch_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:
-        """ "Analyze these trades" after an import: the confirmation page for one batch's trades,
-        posting the list action over the batch-filtered trade list (select across)."""
-        if not (self.has_view_permission(request) and can_analyze(request)):
-            raise PermissionDenied
-        queryset = self.model.objects.filter(import_batch_id=batch_id)
-        count = queryset.count()
-        changelist = reverse("admin:post_mortem_trade_changelist") + f"?import_batch__id__exact={batch_id}"
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Analyze the {count:,} trades of import batch #{batch_id}",
-            "opts": self.model._meta,
-            "form": AnalyzeForm(initial={"engine": analysis_default_engine()}),
-            # Django runs a list action only with a selected row; select_across widens it to the list.
-            "selected": list(queryset.values_list("pk", flat=True)[:1]),
-            "select_across": "1",
-            "action_name": "analyze_selected_trades",
-            "count": count,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "form_action": changelist,
-        }
-        return TemplateResponse(request, "admin_ext/analyses/analyze_confirm.html", context)
 
     @action(description="Re-analyze", icon="troubleshoot", permissions=["analyze"])
     def reanalyze_trade(self, request: HttpRequest, object_id: int) -> HttpResponse:
@@ -270,28 +247,45 @@ class TradeAnalysisAdmin(ModelAdmin):
     # --- the report page ------------------------------------------------------------------
 
     def get_urls(self):
-        wrap = self.admin_site.admin_view
         return [
-            path(
+            admin_page(
+                self,
                 "<int:object_id>/opportunities/<slug:code>/status/",
-                wrap(self.opportunity_status_view),
-                name="post_mortem_tradeanalysis_opportunity_status",
+                OpportunityStatusEndpoint,
+                "post_mortem_tradeanalysis_opportunity_status",
             ),
-            path(
+            admin_page(
+                self,
                 "<int:object_id>/recommendations/<int:rec_id>/status/",
-                wrap(self.recommendation_status_view),
-                name="post_mortem_tradeanalysis_recommendation_status",
+                RecommendationStatusEndpoint,
+                "post_mortem_tradeanalysis_recommendation_status",
             ),
             *super().get_urls(),
         ]
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:
-        if request.method != "GET" or not self.has_view_permission(request):
+        if request.method != "GET":
             raise PermissionDenied  # a read-only report: statuses are posted to their own view
+        return ReportPage.as_view(model_admin=self)(request, object_id=object_id)
+
+
+class ReportPage(AdminPage):
+    """The post-mortem of one trade: verdict, sections, opportunities (tracked as recommendations),
+    the price chart around the trade."""
+
+    permission_required = ("post_mortem.view_tradeanalysis",)
+    template_name = "admin_ext/analyses/report.html"
+
+    def get_title(self) -> str:
+        return f"Post-mortem: {self.analysis.trade}"
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        request, object_id = self.request, kwargs.pop("object_id")
         try:
             analysis = get_object_or_404(analysis_list(), pk=int(object_id))
         except ValueError as exc:
             raise Http404 from exc
+        self.analysis = analysis
         data = analysis.analysis_data or {}
         recs = {r.type_code: r for r in analysis.recommendations.order_by("id")}
         can_set_status = request.user.has_perm("post_mortem.change_recommendation")
@@ -329,46 +323,52 @@ class TradeAnalysisAdmin(ModelAdmin):
         # Draw bars only when the post-mortem used them (they agree with the fills).
         chart = price_chart(bars_around_trade(trade=analysis.trade)) if facts.get("has_bars") else None
         shown = {o.get("type_code") for o in opportunities}
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Post-mortem: {analysis.trade}",
-            "opts": self.model._meta,
-            "original": analysis,
-            "analysis": analysis,
-            "trade": analysis.trade,
-            "performance": data.get("performance_analysis") or {},
-            "sections": sections,
-            "opportunities": opportunities,
-            "other_recommendations": [_with_type_label(r) for r in recs.values() if r.type_code not in shown],
-            "factors": [FACTOR_BY_CODE.get(c) for c in analysis.primary_factors if c in FACTOR_BY_CODE],
-            "chart": chart,
-            "bars_note": facts.get("bars_note") or ("" if chart else "No market bars were used for this trade."),
-            "verdict_label": VERDICT_LABELS.get(data.get("performance_analysis", {}).get("verdict", ""), ""),
-            "status_choices": ImplementationStatus.choices,
-            "can_set_status": can_set_status,
-            "can_analyze": can_analyze(request),
-            "trade_url": reverse("admin:post_mortem_trade_change", args=[analysis.trade_id])
+        return super().get_context_data(
+            **kwargs,
+            original=analysis,
+            analysis=analysis,
+            trade=analysis.trade,
+            performance=data.get("performance_analysis") or {},
+            sections=sections,
+            opportunities=opportunities,
+            other_recommendations=[_with_type_label(r) for r in recs.values() if r.type_code not in shown],
+            factors=[FACTOR_BY_CODE.get(c) for c in analysis.primary_factors if c in FACTOR_BY_CODE],
+            chart=chart,
+            bars_note=facts.get("bars_note") or ("" if chart else "No market bars were used for this trade."),
+            verdict_label=VERDICT_LABELS.get(data.get("performance_analysis", {}).get("verdict", ""), ""),
+            status_choices=ImplementationStatus.choices,
+            can_set_status=can_set_status,
+            can_analyze=can_analyze(request),
+            trade_url=reverse("admin:post_mortem_trade_change", args=[analysis.trade_id])
             if request.user.has_perm("post_mortem.view_trade")
             else "",
-            "run_url": reverse("admin:post_mortem_jobrun_change", args=[analysis.run_id]) if analysis.run_id else "",
-            "vocabulary": FACTORS,
-        }
-        return TemplateResponse(request, "admin_ext/analyses/report.html", context)
+            run_url=reverse("admin:post_mortem_jobrun_change", args=[analysis.run_id]) if analysis.run_id else "",
+            vocabulary=FACTORS,
+        )
 
-    def opportunity_status_view(self, request: HttpRequest, object_id: int, code: str) -> HttpResponse:
-        """POST only (CSRF): the first status change on an opportunity creates its tracked Recommendation."""
-        return _track(self, request, object_id, code)
 
-    def recommendation_status_view(self, request: HttpRequest, object_id: int, rec_id: int) -> HttpResponse:
-        """POST only, CSRF-checked by Django; the service validates and writes the audited history."""
-        return _set_status(self, request, object_id, rec_id)
+class OpportunityStatusEndpoint(AdminEndpoint):
+    """POST only (CSRF): the first status change on an opportunity creates its tracked Recommendation.
+    Tracking an opportunity is setting its status (Ops)."""
+
+    permission_required = ("post_mortem.change_recommendation",)
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, object_id: int, code: str) -> HttpResponse:
+        return _track(self.model_admin, request, object_id, code)
+
+
+class RecommendationStatusEndpoint(AdminEndpoint):
+    """POST only, CSRF-checked by Django; the service validates and writes the audited history."""
+
+    permission_required = ("post_mortem.change_recommendation",)
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, object_id: int, rec_id: int) -> HttpResponse:
+        return _set_status(self.model_admin, request, object_id, rec_id)
 
 
 def _track(model_admin, request: HttpRequest, object_id: int, code: str) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponse(status=405)
-    if not request.user.has_perm("post_mortem.change_recommendation"):
-        raise PermissionDenied  # tracking an opportunity is setting its status (Ops)
     analysis = get_object_or_404(TradeAnalysis, pk=object_id)
     raw_date = (request.POST.get("implementation_date") or "").strip()
     back = reverse("admin:post_mortem_tradeanalysis_change", args=[object_id])
@@ -393,10 +393,6 @@ def _track(model_admin, request: HttpRequest, object_id: int, code: str) -> Http
 
 
 def _set_status(model_admin, request: HttpRequest, object_id: int, rec_id: int) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponse(status=405)
-    if not request.user.has_perm("post_mortem.change_recommendation"):
-        raise PermissionDenied
     rec = get_object_or_404(Recommendation, pk=rec_id, analysis_id=object_id)
     raw_date = (request.POST.get("implementation_date") or "").strip()
     back = reverse("admin:post_mortem_tradeanalysis_change", args=[object_id])
@@ -417,3 +413,31 @@ def _set_status(model_admin, request: HttpRequest, object_id: int, rec_id: int) 
         request, f"Recommendation set to {rec.get_implementation_status_display()}.", messages.SUCCESS
     )
     return HttpResponseRedirect(f"{back}#rec-{rec.pk}")
+
+
+class AnalyzeBatchPage(AdminPage):
+    """ "Analyze these trades" after an import: the confirmation page for one batch's trades,
+    posting the list action over the batch-filtered trade list (select across)."""
+
+    permission_required = ("post_mortem.view_trade", "post_mortem.add_tradeanalysis", "post_mortem.add_jobrun")
+    template_name = "admin_ext/analyses/analyze_confirm.html"
+
+    def get_title(self) -> str:
+        return f"Analyze the {self.count:,} trades of import batch #{self.kwargs['batch_id']}"
+
+    def get_context_data(self, **kwargs) -> dict[str, Any]:
+        batch_id = kwargs.pop("batch_id")
+        queryset = self.model_admin.model.objects.filter(import_batch_id=batch_id)
+        self.count = queryset.count()
+        changelist = reverse("admin:post_mortem_trade_changelist") + f"?import_batch__id__exact={batch_id}"
+        return super().get_context_data(
+            **kwargs,
+            form=AnalyzeForm(initial={"engine": analysis_default_engine()}),
+            # Django runs a list action only with a selected row; select_across widens it to the list.
+            selected=list(queryset.values_list("pk", flat=True)[:1]),
+            select_across="1",
+            action_name="analyze_selected_trades",
+            count=self.count,
+            action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+            form_action=changelist,
+        )

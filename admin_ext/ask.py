@@ -14,8 +14,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
@@ -30,6 +29,7 @@ from post_mortem.services.ask import QuestionError, question_create
 
 from .ask_display import Linker, linked_answer, result_card
 from .dashboard import DashboardCard, dashboard_card
+from .views import AdminPage, admin_page
 
 INPUT = "border border-base-200 rounded-default px-2 py-1 w-full dark:bg-base-900 dark:border-base-700"
 FACTOR_CHOICES = [("", "—"), *((f, f) for f in FACTORS)]
@@ -215,32 +215,45 @@ class QuestionAdmin(ModelAdmin):
     # --- the Ask page -------------------------------------------------------------------------
 
     def get_urls(self):
-        wrap = self.admin_site.admin_view
         return [
-            path("ask/", wrap(self.ask_view), name="post_mortem_question_ask"),
-            path("ask/<int:question_id>/", wrap(self.ask_detail_view), name="post_mortem_question_ask_detail"),
+            admin_page(self, "ask/", AskPage, "post_mortem_question_ask"),
+            admin_page(self, "ask/<int:question_id>/", QuestionPage, "post_mortem_question_ask_detail"),
             *super().get_urls(),
         ]
 
-    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "claude_configured": is_configured(),
-            "can_ask": request.user.has_perm("post_mortem.add_question"),
-            **extra,
-        }
 
-    def ask_view(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.has_perm("post_mortem.add_question"):
-            raise PermissionDenied
+def _can_read(request: HttpRequest, question: Question) -> bool:
+    return request.user.has_perm("post_mortem.view_question") or question.user_id == request.user.pk
+
+
+class _AskContext:
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            **kwargs,
+            claude_configured=is_configured(),
+            can_ask=self.request.user.has_perm("post_mortem.add_question"),
+        )
+
+
+class AskPage(_AskContext, AdminPage):
+    """Ask Claude a question about the desk, or run the same tools offline (no model)."""
+
+    permission_required = ("post_mortem.add_question",)
+    template_name = "admin_ext/ask/ask.html"
+    title = "Ask"
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return self.get(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         ask_form = AskForm(request.POST or None)
         ask_error = None
         if request.method == "POST" and ask_form.is_valid():
             parent = None
             if ask_form.cleaned_data.get("parent"):
                 parent = get_object_or_404(Question, pk=ask_form.cleaned_data["parent"])
-                self._check_can_read(request, parent)
+                if not _can_read(request, parent):
+                    raise PermissionDenied
             if not is_configured():
                 ask_error = "ANTHROPIC_API_KEY is not set: use the tools below (the same numbers, no model)."
             else:
@@ -264,9 +277,7 @@ class QuestionAdmin(ModelAdmin):
                     offline["card"] = result_card(tool, payload, result, Linker(box=box))
             offline["errors"] = errors
         data = request.GET if request.GET.get("run") else None
-        context = self._context(
-            request,
-            title="Ask",
+        context = self.get_context_data(
             ask_form=ask_form,
             ask_error=ask_error,
             offline=offline,
@@ -277,15 +288,25 @@ class QuestionAdmin(ModelAdmin):
             what_if_form=WhatIfForm(data, prefix="w"),
             recent=Question.objects.filter(user=request.user).order_by("-created_at", "-id")[:8],
         )
-        return TemplateResponse(request, "admin_ext/ask/ask.html", context)
+        return self.render_to_response(context)
 
-    def _check_can_read(self, request: HttpRequest, question: Question) -> None:
-        if not (request.user.has_perm("post_mortem.view_question") or question.user_id == request.user.pk):
-            raise PermissionDenied
 
-    def ask_detail_view(self, request: HttpRequest, question_id: int) -> HttpResponse:
-        question = get_object_or_404(Question.objects.select_related("user", "parent"), pk=question_id)
-        self._check_can_read(request, question)
+class QuestionPage(_AskContext, AdminPage):
+    """One question's thread: answers with their tool results, follow-ups, a follow-up form.
+    Readable by whoever may read the log (``view_question``) and by the person who asked."""
+
+    template_name = "admin_ext/ask/detail.html"
+
+    def has_permission(self) -> bool:
+        question_id = self.kwargs["question_id"]
+        self.question = get_object_or_404(Question.objects.select_related("user", "parent"), pk=question_id)
+        return _can_read(self.request, self.question)
+
+    def get_title(self) -> str:
+        return f"Question #{self.question.pk}"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        question = self.question
         chain = question_thread(question)
         linker = Linker(stored={k: v for q in chain for c in q.tool_calls for k, v in (c.get("links") or {}).items()})
         thread = []
@@ -298,16 +319,14 @@ class QuestionAdmin(ModelAdmin):
                     "cards": [result_card(c["name"], c["input"], c["result"], linker) for c in q.tool_calls],
                 }
             )
-        context = self._context(
-            request,
-            title=f"Question #{question.pk}",
+        context = self.get_context_data(
             question=question,
             thread=thread,
             follow_form=AskForm(initial={"parent": question.pk}),
             pending=question.status == QuestionStatus.PENDING,
             follow_ups=list(question.follow_ups.order_by("created_at", "id")),
         )
-        return TemplateResponse(request, "admin_ext/ask/detail.html", context)
+        return self.render_to_response(context)
 
 
 @dashboard_card(order=70)
