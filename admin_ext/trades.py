@@ -304,7 +304,7 @@ class TradeAdmin(AnalyzeTradesMixin, ExportedColumnsMixin, SafeExportMixin, Impo
     show_facets = admin.ShowFacets.NEVER
     list_before_template = "admin_ext/trades/filter_chips.html"
     search_fields = ("external_id", "account", "symbol")  # see get_search_results
-    search_help_text = "Trade id starting with the text, or account or symbol containing it (any case)"
+    search_help_text = "Trade id (from its start), account, symbol"  # the placeholder: fits the box
     show_full_result_count = False
     paginator = EstimatedCountPaginator  # no COUNT(*) over 1M rows for the unfiltered list
     list_per_page = 50
