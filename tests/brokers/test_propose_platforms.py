@@ -249,3 +249,76 @@ def test_a_zero_trade_outcome_says_why_in_errors_and_reason(tmp_path):
     assert (out["trial"]["trades"], out["failure"], out["trial"]["errors"][0]["line"]) == (0, None, 2)
     assert out["reason"].startswith("no position in the file is closed (10 AAPL still open")
     assert "check the side column" in out["reason"]
+
+
+@pytest.mark.django_db
+def test_etrade_history_reads_sold_short_and_bought_to_cover():
+    path = SAMPLES / "platform_etrade_transactions.csv"
+    out = propose(path, "--account", "ET-1")
+    assert out["kind"] == "transactions"
+    # MSFT long 30 439.50 -> 441.00 = 45; AMD short 40 160 -> 159 = 40 (newest first: the cover is above).
+    assert (out["trial"]["trades"], out["trial"]["net_pnl"], out["trial"]["errors"]) == (2, "85.00", [])
+    assert left_out(out) == [
+        (7, "Transaction Type is 'Dividend': not a trade row"),
+        (10, "Transaction Type is 'Online Transfer': not a trade row"),
+    ]
+    save_and_import(path, "etrade_history", "ET-1")
+    assert trades() == [
+        ("AMD", "SHORT", "40", "160", "159", "40.00", "0.00"),
+        ("MSFT", "LONG", "30", "439.5", "441", "45.00", "0.00"),
+    ]
+
+
+@pytest.mark.django_db
+def test_questrade_activities_with_negative_commissions():
+    path = SAMPLES / "platform_questrade_activities.csv"
+    out = propose(path)
+    assert (out["mapping"]["account"], out["definition"]["options"]["fees_negative"]) == ("Account #", True)
+    # SHOP.TO long 100 105.25 -> 107 = 175; RY.TO short 50 150 -> 149 = 50; fees 4.95 x 4 = 19.80.
+    assert (out["trial"]["trades"], out["trial"]["net_pnl"], out["trial"]["errors"]) == (2, "205.20", [])
+    assert [line for line, _m in left_out(out)] == [4, 7]
+    save_and_import(path, "questrade")
+    assert trades() == [
+        ("SHOP.TO", "LONG", "100", "105.25", "107", "175.00", "9.90"),
+        ("RY.TO", "SHORT", "50", "150", "149", "50.00", "9.90"),
+    ]
+
+
+@pytest.mark.django_db
+def test_sierra_chart_trades_list_is_round_trips_of_data_feed_futures_symbols():
+    path = SAMPLES / "platform_sierra_trades_list.txt"
+    out = propose(path, "--account", "SC-1")
+    assert out["kind"] == "round_trips"
+    assert (out["mapping"]["entry_time"], out["mapping"]["pnl"]) == ("Entry DateTime", "Profit/Loss (C)")
+    # MES (x5) long 2 5500.25 -> 5504.50 = 42.50; short 1 5506 -> 5508 = -10; fees 1.24 + 0.62.
+    assert (out["trial"]["trades"], out["trial"]["net_pnl"], out["trial"]["errors"]) == (2, "30.64", [])
+    save_and_import(path, "sierra_trades", "SC-1")
+    assert trades() == [
+        ("MESU26_FUT_CME", "LONG", "2", "5500.25", "5504.5", "42.50", "1.24"),
+        ("MESU26_FUT_CME", "SHORT", "1", "5506", "5508", "-10.00", "0.62"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("symbol", "root"),
+    [("MESU26_FUT_CME", "MES"), ("MNQU6.CME", "MNQ"), ("ESZ4:XCME", "ES"), ("F.US.EPU26", "ES"), ("SHOP.TO", None)],
+)
+def test_futures_roots_of_data_feed_names(symbol, root):
+    from post_mortem.importing.brokers.futures import futures_root
+
+    assert futures_root(symbol) == root
+
+
+@pytest.mark.parametrize(
+    ("cell", "word"),
+    [
+        ("Sold Short", "SELL SHORT"),
+        ("Bought To Cover", "BUY TO COVER"),
+        ("Verkauf", "SELL"),
+        ("Market buy", "MARKET BUY"),
+    ],
+)
+def test_side_cells_in_the_words_layouts_read(cell, word):
+    from post_mortem.importing.brokers.row_rules import side_word
+
+    assert side_word(cell) == word

@@ -54,6 +54,13 @@ MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "O
 _COMPACT = re.compile(rf"^/?([A-Z0-9]{{1,4}}?)([{MONTH_CODES}])(\d{{1,2}})$")
 # MNQ SEP26, MNQ SEP 26, MNQ 09-26 (NinjaTrader), ES DEC2026
 _SPACED = re.compile(rf"^/?([A-Z0-9]{{1,4}})\s+(?:(?:{'|'.join(MONTH_NAMES)})\s*\d{{2,4}}|\d{{2}}-\d{{2,4}})$")
+# MESU26_FUT_CME, MESU6.CME, ESZ4:XCME (Sierra Chart / data-feed names: a compact contract + exchange)
+_EXCHANGE_SUFFIXED = re.compile(
+    rf"^/?([A-Z0-9]{{1,4}}?)([{MONTH_CODES}])(\d{{1,2}})(?:[_.:-](?:FUT[_.]?)?[A-Z]{{2,6}})+$"
+)
+# F.US.MESU26, F.US.EPU26 (CQG: the exchange's root)
+_CQG = re.compile(rf"^F\.[A-Z]{{2}}\.([A-Z0-9]{{1,4}}?)[{MONTH_CODES}]\d{{1,2}}$")
+_CQG_ALIASES = {"EP": "ES", "ENQ": "NQ"}
 # CON.F.US.MNQ.U26 (ProjectX contract ids)
 _PROJECTX = re.compile(rf"^CON\.F\.[A-Z]+\.([A-Z0-9]+)\.[{MONTH_CODES}]\d{{1,2}}$")
 # ProjectX ids use exchange roots for a few contracts.
@@ -63,15 +70,19 @@ _PROJECTX_ALIASES = {"EP": "ES", "ENQ": "NQ"}
 def futures_root(symbol: str) -> str | None:
     """The root of a futures contract name, or None when the name is not a futures contract.
 
-    ``MNQ SEP26``, ``MNQM6``, ``MNQM26``, ``/MNQU26``, ``MNQ 09-26`` -> ``MNQ``.
+    ``MNQ SEP26``, ``MNQM6``, ``MNQM26``, ``/MNQU26``, ``MNQ 09-26``, ``MNQU26_FUT_CME``, ``MNQU6.CME``,
+    ``F.US.MNQU26`` -> ``MNQ``.
     """
     s = " ".join((symbol or "").strip().upper().split())
     m = _PROJECTX.match(s)
     if m:
         return _PROJECTX_ALIASES.get(m.group(1), m.group(1))
-    m = _SPACED.match(s) or _COMPACT.match(s)
+    m = _SPACED.match(s) or _COMPACT.match(s) or _EXCHANGE_SUFFIXED.match(s)
     if m:
         return m.group(1)
+    m = _CQG.match(s)
+    if m:
+        return _CQG_ALIASES.get(m.group(1), m.group(1))
     if s.startswith("/") and s[1:].isalnum():  # thinkorswim continuous "/ES"
         return s[1:]
     return None

@@ -90,7 +90,8 @@ def _words(cell: str) -> str:
     decomposed = unicodedata.normalize("NFKD", cell)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     plain = plain.replace("&", " ").replace("#", " no ")
-    words = re.sub(r"[\W_]+", " ", plain).split()
+    plain = re.sub(r"\s*\((?:[a-z]{1,3}|[$€£])\)\s*$", "", plain)  # a unit: "Profit/Loss (C)", "Price ($)"
+    words = re.sub(r"[\W_]+", " ", plain).replace("date time", "datetime").split()
     return " ".join(w for w in words if w not in _CURRENCY_WORDS) or " ".join(words)
 
 
@@ -204,6 +205,10 @@ EXTRA_FEE_NAMES = (
 )  # fmt: skip
 # A header with one of these words is never a partial match (``Settlement Date``, ``Order Price``).
 _NOT_PARTIAL = {
+    "max",
+    "min",
+    "high",
+    "low",
     "settlement",
     "settle",
     "process",

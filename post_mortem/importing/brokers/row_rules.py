@@ -70,11 +70,22 @@ def table_rows(text: str, options: Mapping[str, Any]) -> Iterator[tuple[int, lis
         yield line, cells
 
 
+def side_word(value: str) -> str:
+    """A side cell in the words the layouts read: ``Kauf`` -> ``BUY``, ``Sold Short`` -> ``SELL SHORT``,
+    ``Bought To Cover`` -> ``BUY TO COVER`` (past tenses and other languages); unknown words unchanged."""
+    v = " ".join(value.strip().upper().split())
+    if v in SIDE_WORDS:
+        return SIDE_WORDS[v]
+    words = [{"BOUGHT": "BUY", "SOLD": "SELL"}.get(w, w) for w in v.split()]
+    if words[-1:] == ["SHORT"] and words[:1] == ["SELL"]:
+        words = ["SELL", "SHORT"]  # "Sold Short", "Sell Short"
+    return " ".join(words)
+
+
 def is_side_word(value: str) -> bool:
     from .executions import _BUY, _SELL
 
-    v = " ".join(value.strip().upper().split())
-    v = SIDE_WORDS.get(v, v)
+    v = side_word(value)
     return v in _BUY or v in _SELL or v in {"LONG", "SHORT", "L", "SH"}
 
 
@@ -238,8 +249,7 @@ def prepare_records(
                 continue
             cells["side from sign"] = "SELL" if signed.startswith("-") or signed.startswith("(") else "BUY"
         elif side_column and cells.get(side_column):
-            word = " ".join(cells[side_column].strip().upper().split())
-            cells[side_column] = SIDE_WORDS.get(word, word)
+            cells[side_column] = side_word(cells[side_column])
         kept.append(Record(line=record.line, cells=cells))
     return kept, left_out
 
