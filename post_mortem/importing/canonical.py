@@ -502,6 +502,15 @@ def _validate_row(
                 "give its option_type, strike and expiry)",
             )
         )
+    if option is not None and option[3].startswith("/") and optional["multiplier"] is None:
+        problems.append(
+            RowError(
+                line,
+                "multiplier",
+                f"an option on the future {option[3]} needs its multiplier (the future's point value); "
+                "only equity options default to 100",
+            )
+        )
 
     if problems:
         errors.extend(problems)

@@ -90,6 +90,7 @@ def test_option_row_keeps_its_terms_and_gets_multiplier_100_unless_stated() -> N
         ("CALL,-5,2026-12-18,SPY", "strike", "greater than zero"),
         ("CALL,450,12/18/2026,SPY", "expiry", "not an ISO date"),
         (",,,SPY", "underlying", "without option_type"),
+        ("CALL,5450,2026-12-18,/ESZ6", "multiplier", "needs its multiplier"),
     ],
 )
 def test_half_described_option_is_an_error_naming_line_and_field(cells, field, words) -> None:
