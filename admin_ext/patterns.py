@@ -28,6 +28,7 @@ from admin_ext import whatif
 from admin_ext.code_filters import code_filter
 from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.dashboard import DashboardCard, dashboard_card
+from admin_ext.date_filters import DeskDayRangeFilter
 from admin_ext.labels import SEGMENT_FACTORS, area_label, humanize_code, segment_label, segment_value
 from admin_ext.views import AdminFormPage, admin_page
 from post_mortem.mining import describe
@@ -415,7 +416,7 @@ class MinePage(AdminFormPage):
 class ImprovementPlanAdmin(ModelAdmin):
     list_display = ["title", "improvement_count", "weakness_dollars", "period_start", "period_end", "created_at"]
     list_filter_submit = True
-    list_filter = [("created_at", RangeDateFilter)]
+    list_filter = [("created_at", DeskDayRangeFilter)]
     search_fields = ["title", "summary"]
     actions_list = ["build_plan"]
     change_form_template = "admin_ext/patterns/plan_document.html"

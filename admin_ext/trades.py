@@ -29,7 +29,6 @@ from unfold.admin import ModelAdmin
 from unfold.admin import checkbox as unfold_checkbox
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
-    RangeDateFilter,
     RangeNumericFilter,
 )
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
@@ -37,6 +36,7 @@ from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from admin_ext.analyses import AnalyzeTradesMixin, can_analyze
+from admin_ext.date_filters import DeskDayRangeFilter
 from admin_ext.exports import ExportedColumnsMixin, SafeExportMixin
 from admin_ext.filters import (
     AccountFilter,
@@ -296,7 +296,7 @@ class TradeAdmin(AnalyzeTradesMixin, ExportedColumnsMixin, SafeExportMixin, Impo
         ("side", ChoicesDropdownFilter),
         AnalyzedFilter,
         ImportBatchFilter,
-        ("entry_time", RangeDateFilter),
+        ("entry_time", DeskDayRangeFilter),
         ("net_pnl", PageOrderRangeNumericFilter),
     )
     list_filter_submit = True
@@ -545,7 +545,7 @@ class MarketBarAdmin(SafeExportMixin, ImportExportModelAdmin, ModelAdmin):
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
     list_display = ("symbol", "timestamp", "open", "high", "low", "close", "volume")
-    list_filter = (("symbol", ExactTextFilter), ("timestamp", RangeDateFilter))
+    list_filter = (("symbol", ExactTextFilter), ("timestamp", DeskDayRangeFilter))
     list_filter_submit = True
     search_fields = ("=symbol",)
     show_full_result_count = False

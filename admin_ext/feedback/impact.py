@@ -6,9 +6,10 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import display
 
+from admin_ext.date_filters import DeskDayRangeFilter
 from admin_ext.formatting import fmt_money, fmt_pvalue, fmt_r, fmt_time
 from post_mortem.models import (
     AssessmentStatus,
@@ -26,7 +27,7 @@ class ImpactAssessmentAdmin(ModelAdmin):
         "roi",
         "measured_day",
     ]
-    list_filter = [("status", ChoicesDropdownFilter), "significant", ("measured_at", RangeDateFilter)]
+    list_filter = [("status", ChoicesDropdownFilter), "significant", ("measured_at", DeskDayRangeFilter)]
     list_filter_submit = True
     list_select_related = ["recommendation"]
     search_fields = ["recommendation__text"]

@@ -112,6 +112,11 @@ def _compute(account: str | None, type_code: str | None) -> dict[str, Any]:
     return {"types": ordered, "trades_with_opportunities": trades, "once_per_trade": total}
 
 
+def opportunity_rollup_uncached(*, account: str | None = None, type_code: str | None = None) -> dict[str, Any]:
+    """The rollup computed now (what the cache holds); benchmarks and tests time this."""
+    return _compute(account, type_code)
+
+
 def opportunity_rollup(*, account: str | None = None, type_code: str | None = None) -> dict[str, Any]:
     """Per-trade opportunities rolled up by type and by (type, account); see the module docstring."""
     stamp = TradeAnalysis.objects.aggregate(last=Max("updated_at"), n=Count("id"))
