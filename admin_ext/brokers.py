@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 from zoneinfo import available_timezones
 
 from django import forms
@@ -18,7 +19,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
@@ -28,6 +29,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from admin_ext.views import AdminPage, admin_page
 from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, REQUIRED, ROUND_TRIP_FIELDS, sample_header
 from post_mortem.importing.brokers.registry import BUILTIN_LAYOUTS
 from post_mortem.importing.readers import count_data_rows
@@ -223,113 +225,12 @@ class ImportLayoutAdmin(ModelAdmin):
 
     def get_urls(self):
         return [
-            path(
-                "import-file/",
-                self.admin_site.admin_view(self.import_file_view),
-                name="post_mortem_importlayout_import_file",
-            ),
+            admin_page(self, "import-file/", BrokerImportPage, "post_mortem_importlayout_import_file"),
             *super().get_urls(),
         ]
 
     @action(description="Import a broker file", url_path="import-broker-file", permissions=["import_broker_file"])
     def import_broker_file(self, request: HttpRequest) -> HttpResponse:
-        return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_import_file"))
-
-    def import_file_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload -> dry run (summary, every error, a sample) -> confirm; big files go to a task."""
-        if not self.has_import_broker_file_permission(request):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Import a broker file",
-        }
-        if request.method == "POST" and "confirm" in request.POST:
-            return self._import_confirm(request)
-        form = BrokerImportForm(request.POST or None, request.FILES or None)
-        if request.method != "POST" or not form.is_valid():
-            context["form"] = form
-            return TemplateResponse(request, "admin_ext/brokers/import_file.html", context)
-        upload = form.cleaned_data["import_file"]
-        data = b"".join(upload.chunks())
-        options = form.broker_options()
-        file_format = form.cleaned_data["file_format"]
-        tz_name = form.cleaned_data["timezone"]
-        if count_data_rows(data) > settings.IMPORT_ASYNC_THRESHOLD_ROWS:
-            batch = trades_import_enqueue(
-                data=data,
-                file_name=upload.name,
-                tz_name=tz_name,
-                file_format=file_format,
-                created_by=request.user,
-                rows_estimate=count_data_rows(data),
-                options={**options, **({"skip_invalid": True} if form.wants_skip_invalid() else {})},
-            )
-            self.message_user(request, f"{upload.name}: importing in the background.", messages.INFO)
-            return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_change", args=[batch.pk]))
-        result = trades_import(
-            source=data,
-            file_name=upload.name,
-            tz_name=tz_name,
-            file_format=file_format,
-            options=options,
-            dry_run=True,
-            created_by=request.user,
-            record_rejection=True,  # a refused file is a FAILED batch, as on the command line
-            skip_invalid=form.wants_skip_invalid(),
-        )
-        context.update({"form": form, "result": result, "errors": result.errors[:PREVIEW_ERRORS]})
-        if result.ok:
-            context["notes"] = (result.warnings + result.notes)[:PREVIEW_ERRORS]
-            token = hashlib.sha256(data).hexdigest()
-            stored = _preview_path(token)
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            stored.write_bytes(data)
-            context.update(
-                {
-                    "token": token,
-                    "file_name": upload.name,
-                    "confirm_fields": {
-                        "file_format": file_format,
-                        "timezone": tz_name,
-                        **options,
-                        **({"skip_invalid": "1"} if form.wants_skip_invalid() else {}),
-                    },
-                    "sample": result.sample[:PREVIEW_SAMPLE],
-                }
-            )
-        return TemplateResponse(request, "admin_ext/brokers/import_file.html", context)
-
-    def _import_confirm(self, request: HttpRequest) -> HttpResponse:
-        token = request.POST.get("token", "")
-        stored = _preview_path(token)
-        if not _TOKEN.match(token) or not stored.is_file():
-            self.message_user(request, "The previewed file is gone; upload it again.", messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_import_file"))
-        options = {
-            k: request.POST[k] for k in ("account", "date_order", "session_date", "grouping") if request.POST.get(k)
-        }
-        result = trades_import(
-            source=stored,
-            file_name=request.POST.get("file_name", "broker-file.csv")[:255],
-            tz_name=request.POST.get("timezone", "UTC"),
-            file_format=request.POST.get("file_format", "auto"),
-            options=options or None,
-            created_by=request.user,
-            skip_invalid=request.POST.get("skip_invalid") == "1",
-        )
-        stored.unlink(missing_ok=True)
-        if not result.ok:
-            self.message_user(request, f"Nothing imported: {len(result.errors)} error(s).", messages.ERROR)
-        else:
-            self.message_user(
-                request,
-                f"Imported {result.rows} round trips ({result.file_format}): {result.created} created, "
-                f"{result.updated} updated, {result.unchanged} unchanged.",
-                messages.SUCCESS,
-            )
-        if result.batch_id:
-            return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_change", args=[result.batch_id]))
         return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_import_file"))
 
     @display(description="kind")
@@ -445,3 +346,103 @@ class ImportLayoutAdmin(ModelAdmin):
             }
         )
         return TemplateResponse(request, "admin_ext/brokers/layout_mapping.html", context)
+
+
+class BrokerImportPage(AdminPage):
+    """Upload -> dry run (summary, every error, a sample) -> confirm; big files go to a task."""
+
+    permission_required = ("post_mortem.add_trade",)
+    template_name = "admin_ext/brokers/import_file.html"
+    title = "Import a broker file"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=BrokerImportForm()))
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if "confirm" in request.POST:
+            return self._import_confirm(request)
+        form = BrokerImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        context: dict[str, Any] = {}
+        upload = form.cleaned_data["import_file"]
+        data = b"".join(upload.chunks())
+        options = form.broker_options()
+        file_format = form.cleaned_data["file_format"]
+        tz_name = form.cleaned_data["timezone"]
+        if count_data_rows(data) > settings.IMPORT_ASYNC_THRESHOLD_ROWS:
+            batch = trades_import_enqueue(
+                data=data,
+                file_name=upload.name,
+                tz_name=tz_name,
+                file_format=file_format,
+                created_by=request.user,
+                rows_estimate=count_data_rows(data),
+                options={**options, **({"skip_invalid": True} if form.wants_skip_invalid() else {})},
+            )
+            self.model_admin.message_user(request, f"{upload.name}: importing in the background.", messages.INFO)
+            return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_change", args=[batch.pk]))
+        result = trades_import(
+            source=data,
+            file_name=upload.name,
+            tz_name=tz_name,
+            file_format=file_format,
+            options=options,
+            dry_run=True,
+            created_by=request.user,
+            record_rejection=True,  # a refused file is a FAILED batch, as on the command line
+            skip_invalid=form.wants_skip_invalid(),
+        )
+        context.update({"form": form, "result": result, "errors": result.errors[:PREVIEW_ERRORS]})
+        if result.ok:
+            context["notes"] = (result.warnings + result.notes)[:PREVIEW_ERRORS]
+            token = hashlib.sha256(data).hexdigest()
+            stored = _preview_path(token)
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            stored.write_bytes(data)
+            context.update(
+                {
+                    "token": token,
+                    "file_name": upload.name,
+                    "confirm_fields": {
+                        "file_format": file_format,
+                        "timezone": tz_name,
+                        **options,
+                        **({"skip_invalid": "1"} if form.wants_skip_invalid() else {}),
+                    },
+                    "sample": result.sample[:PREVIEW_SAMPLE],
+                }
+            )
+        return self.render_to_response(self.get_context_data(**context))
+
+    def _import_confirm(self, request: HttpRequest) -> HttpResponse:
+        token = request.POST.get("token", "")
+        stored = _preview_path(token)
+        if not _TOKEN.match(token) or not stored.is_file():
+            self.model_admin.message_user(request, "The previewed file is gone; upload it again.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_import_file"))
+        options = {
+            k: request.POST[k] for k in ("account", "date_order", "session_date", "grouping") if request.POST.get(k)
+        }
+        result = trades_import(
+            source=stored,
+            file_name=request.POST.get("file_name", "broker-file.csv")[:255],
+            tz_name=request.POST.get("timezone", "UTC"),
+            file_format=request.POST.get("file_format", "auto"),
+            options=options or None,
+            created_by=request.user,
+            skip_invalid=request.POST.get("skip_invalid") == "1",
+        )
+        stored.unlink(missing_ok=True)
+        if not result.ok:
+            self.model_admin.message_user(request, f"Nothing imported: {len(result.errors)} error(s).", messages.ERROR)
+        else:
+            self.model_admin.message_user(
+                request,
+                f"Imported {result.rows} round trips ({result.file_format}): {result.created} created, "
+                f"{result.updated} updated, {result.unchanged} unchanged.",
+                messages.SUCCESS,
+            )
+        if result.batch_id:
+            return HttpResponseRedirect(reverse("admin:post_mortem_importbatch_change", args=[result.batch_id]))
+        return HttpResponseRedirect(reverse("admin:post_mortem_importlayout_import_file"))
