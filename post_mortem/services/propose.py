@@ -29,6 +29,7 @@ from .imports import default_timezone
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
 RESERVED = {"canonical", "auto", "proposed", *LAYOUT_NAMES}
 TRIAL_ACCOUNT = "sample"
+NO_TRADES = "no closed round trips to import; "  # how the layout stage says a file holds no closed trade
 
 
 @dataclass(slots=True)
@@ -60,11 +61,17 @@ class ProposalResult:
         if self.known_layout or self.trial.trades:
             return ""
         errors = self.trial.errors
-        if errors and all(e.field == "position" for e in errors):
+        nothing_closed = [e.message.split("; ", 1)[-1] for e in errors if e.message.startswith(NO_TRADES)]
+        if errors and len(nothing_closed) == len(errors):
+            if any(e.field == "position" for e in errors):
+                still_open = next(e.message.split("; ", 1)[-1] for e in errors if e.field == "position")
+                return (
+                    f"no position in the file is closed ({still_open}): export a period that holds the closing "
+                    "fills too, or check the side column (a wrong side turns closing fills into opening ones)."
+                )
             return (
-                f"no position in the file is closed ({errors[0].message.split('; ', 1)[-1]}): export a period that "
-                "holds the closing fills too, or check the side column (a wrong side turns closing fills into "
-                "opening ones)."
+                f"every row was left out as not a trade (line {errors[0].line}: {nothing_closed[0]}). If those rows "
+                "are trades, correct the column that leaves them out (status, side) or map the columns by hand."
             )
         if errors:
             first = errors[0]

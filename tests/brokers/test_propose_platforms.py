@@ -322,3 +322,17 @@ def test_side_cells_in_the_words_layouts_read(cell, word):
     from post_mortem.importing.brokers.row_rules import side_word
 
     assert side_word(cell) == word
+
+
+@pytest.mark.django_db
+def test_an_orders_file_where_nothing_filled_says_every_row_was_left_out(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "Symbol,Side,Status,Filled,Total Qty,Avg Price,Filled Time\n"
+        "AAPL,Buy,Cancelled,0,100,,07/02/2026 09:31:05 EDT\n"
+        "AAPL,Sell,Rejected,0,100,,07/02/2026 09:35:05 EDT\n"
+    )
+    out = propose(path, "--account", "X")
+    assert (out["kind"], out["mapping"]["price"], out["mapping"]["quantity"]) == ("orders", "Avg Price", "Filled")
+    assert out["trial"]["trades"] == 0
+    assert out["reason"].startswith("every row was left out as not a trade (line 2: Status is 'Cancelled'")

@@ -222,6 +222,10 @@ _NOT_PARTIAL = {
 }
 STATUS_NAMES = ("status", "order status", "state", "statut", "estado", "fill status", "etat")
 FILLED_WORDS = {"FILLED", "FILL", "EXECUTED", "COMPLETE", "COMPLETED", "DONE", "REMPLI", "EXECUTE", "EJECUTADA"}
+UNFILLED_WORDS = {
+    "CANCELLED", "CANCELED", "REJECTED", "EXPIRED", "WORKING", "PENDING", "OPEN", "NEW", "ANNULE", "CANCELADA",
+    "STORNIERT", "ABGELEHNT", "PARTIALLY CANCELLED", "INACTIVE",
+}  # fmt: skip
 DETAIL_NAMES = ("level of detail", "data discriminator", "record type", "row type", "detail level")
 DETAIL_FILL_WORDS = {"EXECUTION", "EXECUTIONS", "TRADE", "FILL", "EXEC"}
 FILLED_QTY_NAMES = ("filled qty", "qty filled", "filled quantity", "quantity filled", "filled", "fill qty", "exec qty")
@@ -425,7 +429,10 @@ def _map_columns(
     for column in columns:
         for key in keys:
             score = _name_score(column, key)
-            if score and _fits(key, columns[column], decimal):
+            if score and not any(v.strip() for v in columns[column]) and key in {"price", "quantity"}:
+                # Empty in every sampled row (no order filled): placed by its name, after any filled column.
+                candidates.append((1, key, column))
+            elif score and _fits(key, columns[column], decimal):
                 candidates.append((score, key, column))
     candidates.sort(key=lambda c: -c[0])
     mapping: dict[str, str] = {}
@@ -450,6 +457,8 @@ def _map_columns(
                 continue
             if key in {"quantity", "price"} and set(_words(column).split()) & ID_WORDS:
                 continue  # a ticket, order or position number is numeric but never a quantity or price
+            if any(_name_score(column, other) for other in NAMES if other != key):
+                continue  # "Total Qty" names a quantity: it is never placed as a price by its values
             if _fits(key, values, decimal) and key != "symbol":
                 mapping[key] = column
                 used.add(column)
@@ -736,6 +745,8 @@ def propose_layout(text: str, *, name: str = "proposed", date_order: str | None 
     if status:
         seen = {v.strip().upper() for v in columns[status] if v.strip()}
         filled = sorted(seen & FILLED_WORDS) or sorted(v for v in seen if v.startswith("FILL"))
+        if not filled and seen & UNFILLED_WORDS:
+            filled = ["FILLED"]  # no order filled: every row is left out, with its status as the reason
         if filled:
             keep.append({"column": status, "values": filled})
             kind = "orders"
