@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
@@ -19,6 +18,7 @@ from admin_ext.experiment_form import (
     group_values_view,
     group_words,
 )
+from admin_ext.views import AdminEndpoint, admin_page
 from post_mortem.models import Experiment
 from post_mortem.selectors.feedback import experiment_results
 
@@ -63,19 +63,9 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     def get_urls(self):
         return [
-            path(
-                "group-values/",
-                self.admin_site.admin_view(self.group_values),
-                name="post_mortem_experiment_group_values",
-            ),
+            admin_page(self, "group-values/", GroupValuesEndpoint, "post_mortem_experiment_group_values"),
             *super().get_urls(),
         ]
-
-    def group_values(self, request: HttpRequest) -> HttpResponse:
-        """The group pickers' autocomplete: for people who may add an experiment."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        return group_values_view(request)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # A registered experiment is viewed, never changed: its page offers no save buttons.
@@ -150,3 +140,12 @@ class ExperimentAdmin(SimpleHistoryAdmin, ModelAdmin):
             extra_context["treatment_words"] = group_words(obj.treatment)
             extra_context["control_words"] = group_words(obj.control)
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+class GroupValuesEndpoint(AdminEndpoint):
+    """The group pickers' autocomplete: for people who may add an experiment."""
+
+    permission_required = ("post_mortem.add_experiment",)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return group_values_view(request)
