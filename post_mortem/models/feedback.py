@@ -43,7 +43,7 @@ class Recommendation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(verbose_name="recommendation change", verbose_name_plural="recommendation changes")
 
     class Meta:
         ordering = ["-created_at", "-id"]
