@@ -29,7 +29,7 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldBooleanSwitchWidget
 
 from admin_ext.charts import price_chart
 from admin_ext.filters import ExactTextFilter
-from admin_ext.labels import fact_rows, humanize_code
+from admin_ext.labels import area_label, fact_rows, humanize_code
 from admin_ext.views import AdminEndpoint, AdminPage, admin_page
 from post_mortem.engines.rules import VERDICT_LABELS
 from post_mortem.engines.vocabulary import FACTOR_BY_CODE, FACTORS
@@ -298,7 +298,7 @@ class ReportPage(AdminPage):
                     "title": FACTOR_BY_CODE[opp["type_code"]].title
                     if opp.get("type_code") in FACTOR_BY_CODE
                     else humanize_code(opp.get("type_code", "")),
-                    "area_label": humanize_code(opp.get("area", "")),
+                    "area_label": area_label(opp.get("area", "")),
                     "evidence_items": fact_rows(dict(sorted((opp.get("evidence") or {}).items()))),
                     "rec": rec,
                     "status_url": reverse(

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
@@ -152,7 +153,7 @@ class SampleForm(forms.Form):
     name = forms.CharField(
         max_length=60,
         widget=UnfoldAdminTextInputWidget,
-        help_text="lower-case, e.g. acme_fills; it becomes a --format value",
+        help_text=mark_safe("lower-case, e.g. <code>acme_fills</code>; it becomes a <code>--format</code> value"),
     )
     kind = forms.ChoiceField(choices=KIND_CHOICES, widget=UnfoldAdminSelectWidget)
     date_order = forms.ChoiceField(choices=DATE_ORDER_CHOICES, widget=UnfoldAdminSelectWidget)

@@ -146,7 +146,7 @@ AREAS: dict[str, str] = {
     "entry": "Entry",
     "exit": "Exit",
     "risk_management": "Risk management",
-    "behavioral": "Behavior",
+    "behavioral": "Behavioral",
     "market_context": "Market context",
     "performance": "Performance",
     "timing": "Timing",

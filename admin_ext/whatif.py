@@ -26,7 +26,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from admin_ext.labels import segment_label
+from admin_ext.labels import SEGMENT_FACTORS, humanize_code, segment_label
 from admin_ext.views import AdminPage
 from post_mortem.mining.segments import FACTORS
 from post_mortem.models import AnalysisPattern, JobRun, Recommendation, RunKind
@@ -51,7 +51,7 @@ def can_run_what_if(user) -> bool:
 class WhatIfForm(forms.Form):
     skip_factor = forms.ChoiceField(
         required=False,
-        choices=[("", "—")] + [(f, f) for f in FACTORS],
+        choices=[("", "—")] + [(f, SEGMENT_FACTORS.get(f, humanize_code(f))) for f in FACTORS],
         widget=UnfoldAdminSelectWidget,
         label="Skip the trades of a segment: factor",
     )
@@ -60,7 +60,10 @@ class WhatIfForm(forms.Form):
         max_length=80,
         widget=UnfoldAdminTextInputWidget,
         label="… with value",
-        help_text="The miner's values, e.g. setup = fade, hour = 09, after_loss = true, trade_of_day = 4+",
+        help_text=(
+            "The value as the miner writes it, e.g. <code>fade</code> for a setup, <code>09</code> for an entry hour, "
+            "<code>true</code> after a loss, <code>4+</code> for the trade of the day"
+        ),
     )
     no_reentry_minutes = forms.FloatField(
         required=False, min_value=1, widget=NUMBER, label="No re-entry within N minutes of a losing exit"

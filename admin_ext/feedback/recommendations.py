@@ -36,7 +36,7 @@ from admin_ext.confirm import confirm_page, confirmed
 from admin_ext.feedback.prioritization import PrioritizationPage
 from admin_ext.formatting import fmt_r
 from admin_ext.labels import AREAS, area_label, type_label
-from admin_ext.recommendation_fields import RecommendationReadable, readable_fields, readable_fieldsets
+from admin_ext.recommendation_fields import READABLE, RecommendationReadable, readable_fields, readable_fieldsets
 from admin_ext.views import AdminFormPage, admin_page
 from post_mortem.models import (
     ImplementationStatus,
@@ -194,7 +194,8 @@ class RecommendationAdmin(RecommendationReadable, SimpleHistoryAdmin, ModelAdmin
         return readable_fields(readonly)
 
     def get_fieldsets(self, request, obj=None):
-        readonly = self.get_readonly_fields(request, obj)
+        view_only = obj is not None and not self.has_change_permission(request, obj)
+        readonly = list(READABLE.values()) if view_only else self.get_readonly_fields(request, obj)
         fieldsets = readable_fieldsets(list(super().get_fieldsets(request, obj)), readonly)
         if obj is not None and self.has_change_permission(request, obj):
             fieldsets.append(("Why it changes", {"fields": ["change_reason"]}))

@@ -49,7 +49,7 @@ def test_segment_label_reads_as_words(factor, value, words):
 def test_area_and_type_labels():
     assert area_label("risk_management") == "Risk management"
     assert area_label("market_context") == "Market context"
-    assert area_label("behavioral") == "Behavior"
+    assert area_label("behavioral") == "Behavioral"
     assert type_label("avoid_after_loss_reentry") == "Avoid re-entering after a loss"
     assert type_label("avoid_hour_09") == "Avoid: entry hour 09:00–09:59"
     assert type_label("more_setup_pullback") == "More: setup pullback"
@@ -73,7 +73,7 @@ def test_prioritization_page_names_areas_and_types_in_words(auditor_client):
     response = auditor_client.get(reverse("admin:post_mortem_recommendation_prioritisation"))
     assert response.status_code == 200
     text = _visible_text(response.content.decode())
-    assert "Behavior / Avoid re-entering after a loss" in text
+    assert "Behavioral / Avoid re-entering after a loss" in text
     assert "Risk management / Avoid: size vs usual 1.5x+" in text
     assert "avoid_after_loss_reentry" not in text and "risk_management" not in text
     assert CODE.findall(text) == []
@@ -94,7 +94,7 @@ def test_implemented_recommendation_page_reads_as_words(ops_client):
     response = ops_client.get(reverse("admin:post_mortem_recommendation_change", args=[rec.pk]))
     assert response.status_code == 200
     text = _visible_text(response.content.decode())
-    for words in ("Behavior", "Avoid re-entering after a loss", "+0.89R", "After a loss: yes", "-0.89R", "4.7e-17"):
+    for words in ("Behavioral", "Avoid re-entering after a loss", "+0.89R", "After a loss: yes", "-0.89R", "4.7e-17"):
         assert words in text
     assert "0.8874" not in text and '"factor"' not in text
     assert CODE.findall(text) == []
@@ -120,3 +120,16 @@ def test_recommendation_filters_and_audit_page_use_words(ops_client):
     text = _visible_text(audit.content.decode())
     assert "Implementation status" in text and "Ignored" in text
     assert "implementation_status" not in text and "IGNORED" not in text
+
+
+@pytest.mark.django_db
+def test_auditor_reads_a_pending_recommendation_in_words(auditor_client):
+    """View-only users get every field read-only, codes included: those read as words too."""
+    rec = RecommendationFactory(
+        area="entry", type_code="more_setup_pullback", segment={"factor": "setup", "value": "x"}
+    )
+    response = auditor_client.get(reverse("admin:post_mortem_recommendation_change", args=[rec.pk]))
+    assert response.status_code == 200
+    text = _visible_text(response.content.decode())
+    assert "More: setup pullback" in text and "Setup: x" in text
+    assert CODE.findall(text) == []

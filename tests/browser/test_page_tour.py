@@ -1,8 +1,9 @@
 """Every page ops staff and auditors use, at 1280 and 1440 px, over the demo desk.
 
 Fails on a 4xx/5xx, a horizontal scrollbar (the page's or any scroll container's), a console
-error, or a chart whose axes show no values. Screenshots go to $PAGE_TOUR_SCREENSHOTS (a folder)
-when it is set, so a person can look at every page after a change.
+error, a chart whose axes show no values, or a stored code (snake_case) in the text people read.
+Screenshots go to $PAGE_TOUR_SCREENSHOTS (a folder) when it is set, so a person can look at every
+page after a change.
 """
 
 from __future__ import annotations
@@ -67,7 +68,29 @@ CHARTS_JS = """() => [...document.querySelectorAll('canvas.chart')].map((canvas,
 }).filter(Boolean)"""
 
 
-OPS_ONLY_URL_NAMES = ("trade_import", "experiment_add")
+# Stored codes where people read: snake_case tokens in visible text. Code the reader types or
+# copies (code/pre/kbd, form inputs, a select's options) and icon ligatures
+# (`<span class="material-symbols-outlined">arrow_back</span>`) do not count; nor does an element
+# marked `data-raw-code` (a field's stored value shown on purpose).
+RAW_CODES_JS = """() => {
+  const skip = 'script, style, code, pre, kbd, samp, textarea, select, input, '
+             + '.material-symbols-outlined, [data-raw-code]';
+  const found = new Map();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.closest(skip)) continue;
+    if (!el.offsetParent && getComputedStyle(el).position !== 'fixed') continue;
+    for (const m of node.textContent.matchAll(/\\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\\b/g)) {
+      if (!found.has(m[0])) found.set(m[0], node.textContent.trim().slice(0, 80));
+    }
+  }
+  return [...found.entries()].map(([code, where]) => `${code} in "${where}"`);
+}"""
+# Words that look like codes but are what people read (none yet: add one only with a reason).
+RAW_CODE_ALLOWED: frozenset[str] = frozenset()
+
+OPS_ONLY_URL_NAMES = ("trade_import", "experiment_add", "jobrun_what_if", "question_ask")
 
 
 def _tour_paths() -> list[str]:
@@ -111,8 +134,9 @@ def _tour_paths() -> list[str]:
         *change("experiment", Experiment.objects.first()),
         changelist("jobrun"),
         *[path for run in runs.values() for path in change("jobrun", run)],
+        changelist("importlayout"),
     ]
-    # Ops only (import needs add_trade, a new experiment add_experiment).
+    # Ops only (import needs add_trade, a new experiment add_experiment; what-if and ask start runs).
     paths += [reverse(f"admin:post_mortem_{name}") for name in OPS_ONLY_URL_NAMES]
     rec = Recommendation.objects.order_by("-id").first()
     if rec is not None:
@@ -166,6 +190,11 @@ def test_every_ops_and_auditor_page_at_1280_and_1440(browser, live_server):
                     continue
                 problems += [f"{where}: overflow {o}" for o in page.evaluate(OVERFLOW_JS)]
                 problems += [f"{where}: {c}" for c in page.evaluate(CHARTS_JS)]
+                problems += [
+                    f"{where}: raw code {code}"
+                    for code in page.evaluate(RAW_CODES_JS)
+                    if code.split(" ", 1)[0] not in RAW_CODE_ALLOWED
+                ]
                 charts_seen += page.locator("canvas.chart").count()
                 problems += [f"{where}: console error {e}" for e in errors]
                 if shots:
