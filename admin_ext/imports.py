@@ -69,11 +69,11 @@ class ImportBatchAdmin(ModelAdmin):
         "timezone",
         "status_label",
         "progress",
-        "rows",
-        "created",
-        "updated",
-        "unchanged",
-        "error_count",
+        "rows_count",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "errors_count",
         "error_list",
         "skipped_list",
         "notes_list",
@@ -87,7 +87,16 @@ class ImportBatchAdmin(ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": (("file_name", "file_format", "timezone"), "file_hash", ("status_label", "progress"))}),
-        ("Counts", {"fields": (("rows", "created", "updated"), ("unchanged", "error_count"), "trades_link")}),
+        (
+            "Counts",
+            {
+                "fields": (
+                    ("rows_count", "created_count", "updated_count"),
+                    ("unchanged_count", "errors_count"),
+                    "trades_link",
+                )
+            },
+        ),
         ("Errors", {"fields": ("error_list", "skipped_list", "notes_list")}),
         (
             "Audit",
@@ -97,6 +106,28 @@ class ImportBatchAdmin(ModelAdmin):
 
     def get_queryset(self, request):
         return import_batch_list_queryset()
+
+    # Counts with thousands separators (Django prints a read-only integer as stored: "2596").
+
+    @display(description="Rows")
+    def rows_count(self, obj: ImportBatch) -> str:
+        return f"{obj.rows:,}"
+
+    @display(description="Created")
+    def created_count(self, obj: ImportBatch) -> str:
+        return f"{obj.created:,}"
+
+    @display(description="Updated")
+    def updated_count(self, obj: ImportBatch) -> str:
+        return f"{obj.updated:,}"
+
+    @display(description="Unchanged")
+    def unchanged_count(self, obj: ImportBatch) -> str:
+        return f"{obj.unchanged:,}"
+
+    @display(description="Errors")
+    def errors_count(self, obj: ImportBatch) -> str:
+        return f"{obj.error_count:,}"
 
     def has_add_permission(self, request):
         return False  # batches are made by imports, never by hand

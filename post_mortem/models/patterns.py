@@ -46,7 +46,10 @@ class AnalysisPattern(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.factor}={self.segment} ({self.effect:+.2f}R)"
+        # Words, not factor=value: this is the page title and every link's text in the admin.
+        from ..mining.describe import subject
+
+        return f"{subject(self.factor, self.segment)} ({self.effect:+.2f}R)"
 
 
 class ImprovementPlan(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -54,7 +55,12 @@ class ImportBatch(models.Model):
         verbose_name_plural = "import batches"
 
     def __str__(self) -> str:
-        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name
+        # "Batch 3: fills.csv (2026-11-20 09:42 EST)": the page title starts with a capital of its
+        # own (the admin capitalizes titles, which would change the file's name), in desk time.
+        if not self.created_at:
+            return f"Batch {self.pk}: {self.file_name}" if self.pk else self.file_name
+        created = self.created_at.astimezone(ZoneInfo(settings.DESK_TIMEZONE))
+        return f"Batch {self.pk}: {self.file_name} ({created:%Y-%m-%d %H:%M %Z})"
 
 
 class Trade(models.Model):

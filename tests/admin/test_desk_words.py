@@ -133,3 +133,24 @@ def test_auditor_reads_a_pending_recommendation_in_words(auditor_client):
     text = _visible_text(response.content.decode())
     assert "More: setup pullback" in text and "Setup: x" in text
     assert CODE.findall(text) == []
+
+
+def test_pattern_title_is_words():
+    from post_mortem.models import AnalysisPattern
+
+    title = str(AnalysisPattern(factor="after_loss", segment="true", effect=-0.88))
+    assert title.startswith("Trades entered within 30 minutes of a losing exit") and title.endswith("(-0.88R)")
+    assert not CODE.search(title)
+
+
+@pytest.mark.django_db
+def test_import_batch_page_title_and_counts(ops_client):
+    from post_mortem.models import ImportBatch
+
+    batch = ImportBatch.objects.create(file_name="big_async.csv", rows=12345, created=12000, unchanged=345)
+    response = ops_client.get(reverse("admin:post_mortem_importbatch_change", args=[batch.pk]))
+    assert response.status_code == 200
+    text = _visible_text(response.content.decode())
+    assert f"Batch {batch.pk}: big_async.csv (" in text and "Big_async.csv" not in text
+    assert re.search(r"\(\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]{3}\)", str(batch))  # desk time, zone named
+    assert "12,345" in text and "12,000" in text and "12345" not in text

@@ -307,7 +307,7 @@ def test_import_page_lists_only_the_columns_a_file_can_carry(ops_client):
     assert listed == [*CANONICAL_COLUMNS, *EXTRA_COLUMNS]  # multiplier and the option columns
     assert not set(listed) & {*DERIVED_COLUMNS, "source_hash", "import_batch", "created_at", "updated_at"}
     page = response.content.decode()
-    assert "Required columns: external_id, account, symbol, side, quantity" in page
+    assert "Required columns: <code>external_id, account, symbol, side, quantity" in page  # typed names, as code
     export = ops_client.get(reverse("admin:post_mortem_trade_export"))
     [(_resource, exported)] = export.context["fields_list"]
     assert exported[: len(listed)] == listed and "net_pnl" in exported  # the export adds the computed numbers
