@@ -336,3 +336,38 @@ def test_an_orders_file_where_nothing_filled_says_every_row_was_left_out(tmp_pat
     assert (out["kind"], out["mapping"]["price"], out["mapping"]["quantity"]) == ("orders", "Avg Price", "Filled")
     assert out["trial"]["trades"] == 0
     assert out["reason"].startswith("every row was left out as not a trade (line 2: Status is 'Cancelled'")
+
+
+def test_of_two_tables_with_as_good_headers_the_longer_one_holds_the_trades():
+    from post_mortem.importing.brokers.propose import propose_layout
+
+    text = (
+        "Working Orders\n"
+        "Account,Status,Buy/Sell,Qty To Fill,Symbol,Price,Update Time\n"
+        "A1,Open,S,1,MNQU6,20150.00,2026-07-02 10:20:00\n"
+        "\n"
+        "Completed Orders\n"
+        "Account,Status,Buy/Sell,Qty To Fill,Symbol,Avg Fill Price,Update Time\n"
+        "A1,Filled,B,2,MNQU6,20000.25,2026-07-02 09:30:05\n"
+        "A1,Filled,S,2,MNQU6,20010.00,2026-07-02 09:40:00\n"
+    )
+    assert propose_layout(text).header_line == 6
+
+
+@pytest.mark.django_db
+def test_an_mt5_positions_file_read_as_unknown_takes_its_contract_sizes_from_the_profit():
+    from post_mortem.services.propose import layout_trial
+
+    fixture = SAMPLES.parents[2] / "fixtures" / "brokers" / "mt5.csv"
+    data = fixture.read_bytes()
+    proposal = propose_layout_of(data)
+    assert proposal.spec.options["infer_multiplier"] is True
+    trial = layout_trial(proposal.spec, data=data, file_name="mt5.csv", account="X", tz_name="UTC")
+    # The built-in MT5 layout reads the same 3 trades and net P&L (tests/brokers/test_golden.py).
+    assert (trial.trades, str(trial.net_pnl.quantize(Decimal("0.01"))), trial.errors) == (3, "618.30", [])
+
+
+def propose_layout_of(data: bytes):
+    from post_mortem.importing.brokers.propose import propose_layout
+
+    return propose_layout(data.decode("utf-8-sig"), name="as_unknown")

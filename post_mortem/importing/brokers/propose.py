@@ -205,6 +205,9 @@ EXTRA_FEE_NAMES = (
 )  # fmt: skip
 # A header with one of these words is never a partial match (``Settlement Date``, ``Order Price``).
 _NOT_PARTIAL = {
+    "exp",
+    "expires",
+    "maturity",
     "max",
     "min",
     "high",
@@ -347,8 +350,11 @@ def _name_score(name: str, field_name: str) -> int:
     words = _words(name)
     names = NAMES[field_name]
     if words in names:
-        return 100 - names.index(words)  # earlier synonyms are the more usual meaning
+        return max(100 - names.index(words), PARTIAL_MAX + 1)  # earlier synonyms are the more usual meaning
     return _partial_score(words, names)
+
+
+PARTIAL_MAX = 40  # a partial match scores at most this; a whole name at least 100 - its rank (> 40)
 
 
 def _partial_score(words: str, names: tuple[str, ...]) -> int:
@@ -361,7 +367,7 @@ def _partial_score(words: str, names: tuple[str, ...]) -> int:
         if " " in known or len(known) < 3:
             continue
         if known in parts or (len(known) >= 5 and parts[-1].endswith(known)):
-            return max(40 - index, 1)
+            return max(PARTIAL_MAX - index, 1)
     return 0
 
 
@@ -386,13 +392,28 @@ def _find_section(rows: list[tuple[int, list[str]]]) -> tuple[str, int, list[str
 
 
 def _find_header(rows: list[tuple[int, list[str]]]) -> tuple[int, list[str]] | None:
-    """The row naming the most trade fields (title rows and blank first cells are skipped)."""
-    best: tuple[int, int, list[str]] | None = None
-    for line, cells in rows:
+    """The row naming the most trade fields (title rows and blank first cells are skipped); between
+    headers naming as many, the one over the longest table (``Working Orders`` above ``Completed Orders``)."""
+    best: tuple[int, int, int, list[str]] | None = None
+    for index, (line, cells) in enumerate(rows):
         score = _header_score(cells)
-        if score >= 3 and (best is None or score > best[0]):
-            best = (score, line, cells)
-    return None if best is None else (best[1], best[2])
+        if score < 3:
+            continue
+        rank = (score, _table_length(rows, index))
+        if best is None or rank > best[:2]:
+            best = (*rank, line, cells)
+    return None if best is None else (best[2], best[3])
+
+
+def _table_length(rows: list[tuple[int, list[str]]], index: int) -> int:
+    """How many rows as wide as the header at ``index`` follow it, up to the first narrower row."""
+    width = len(rows[index][1])
+    count = 0
+    for _line, cells in rows[index + 1 :]:
+        if len(cells) < width - 1 or not any(c.strip() for c in cells):
+            break
+        count += 1
+    return count
 
 
 # -- mapping columns to fields -------------------------------------------------------------
@@ -457,8 +478,8 @@ def _map_columns(
                 continue
             if key in {"quantity", "price"} and set(_words(column).split()) & ID_WORDS:
                 continue  # a ticket, order or position number is numeric but never a quantity or price
-            if any(_name_score(column, other) for other in NAMES if other != key):
-                continue  # "Total Qty" names a quantity: it is never placed as a price by its values
+            if any(_name_score(column, other) > PARTIAL_MAX for other in NAMES if other != key):
+                continue  # "Total Qty" is a quantity's whole name: never placed as a price by its values
             if _fits(key, values, decimal) and key != "symbol":
                 mapping[key] = column
                 used.add(column)
