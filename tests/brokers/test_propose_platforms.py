@@ -108,7 +108,9 @@ def test_binance_units_fees_in_the_base_asset_and_utc_header():
         "Fee",
     )
     assert out["definition"]["options"]["tz"] == "UTC"
-    assert any("converted at the fill price" in note for note in out["notes"])
+    assert any(
+        "converted at the fill price (0.00050000 BTC on BTCUSDT at 60000.00 = 30 USDT)" in n for n in out["notes"]
+    )
     # BTCUSDT long 0.5 60000 -> 60500 = 250; fees 0.0005 BTC x 60000 = 30 + 30.25 USDT = 60.25.
     # ETHUSDT short 2 3000 -> 2950 = 100; fees 6 USDT + 0.002 ETH x 2950 = 5.90 -> 11.90.
     assert (out["trial"]["trades"], out["trial"]["net_pnl"], out["trial"]["errors"]) == (2, "277.85", [])
@@ -118,6 +120,16 @@ def test_binance_units_fees_in_the_base_asset_and_utc_header():
         ("ETHUSDT", "SHORT", "2", "3000", "2950", "100.00", "11.90"),
     ]
     assert Trade.objects.get(symbol="BTCUSDT").entry_time == datetime(2026, 7, 2, 13, 31, 5, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_a_fee_in_a_third_asset_is_not_counted_and_said(tmp_path):
+    path = tmp_path / "binance_bnb.csv"
+    path.write_text((SAMPLES / "platform_binance.csv").read_text().replace("0.00200000ETH", "0.01000000BNB"))
+    out = propose(path, "--account", "BN-1")
+    # As the Binance sample, but the ETH buy's fee (5.90) is in BNB: 277.85 + 5.90.
+    assert (out["trial"]["trades"], out["trial"]["net_pnl"], out["trial"]["errors"]) == (2, "283.75", [])
+    assert left_out(out) == [(5, "fee 0.01000000BNB is in neither currency of ETHUSDT: not counted")]
 
 
 @pytest.mark.django_db

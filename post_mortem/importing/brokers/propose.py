@@ -29,6 +29,8 @@ from .row_rules import (
     clean_number,
     is_side_word,
     number_and_unit,
+    pair_parts,
+    row_fee,
     side_word_in,
 )
 
@@ -595,20 +597,34 @@ def _fee_columns(
     if nonzero and all(v.startswith(("-", "(")) for v in nonzero):
         options["fees_negative"] = True
         notes.append("costs are written as negative amounts: a negative fee is a cost")
-    _fee_units(fee_columns, columns, options, notes)
+    _fee_units(mapping, columns, options, notes)
 
 
 def _fee_units(
-    fee_columns: list[str], columns: dict[str, list[str]], options: dict[str, object], notes: list[str]
+    mapping: dict[str, str], columns: dict[str, list[str]], options: dict[str, object], notes: list[str]
 ) -> None:
-    """Fees written with their asset (``0.0005BTC``, ``30.25USDT``): say which are valued at the fill price."""
+    """Fees written with their asset (``0.0005BTC``, ``30.25USDT``): say which are valued at the fill price,
+    with the first such fee of the file worked out, so a person can check the conversion."""
+    fee_columns = [c for c in mapping["fees"].split(JOIN) if c in columns]
     units = {number_and_unit(v.strip())[1] for c in fee_columns for v in columns[c] if v.strip()} - {""}
-    if units:
-        notes.append(
-            f"fees are written with their asset ({', '.join(sorted(units))}): a fee in the traded asset "
-            "(0.0005 BTC on BTCUSDT) is converted at the fill price (0.0005 x 60000 = 30 USDT); a fee in the "
-            "quote currency is taken as it is; a fee in any other asset is not counted and listed below"
-        )
+    if not units:
+        return
+    example = ""
+    symbols, prices = columns.get(mapping.get("symbol", ""), []), columns.get(mapping.get("price", ""), [])
+    for index, symbol in enumerate(symbols):
+        base, quote = pair_parts(symbol)
+        raw = next((columns[c][index].strip() for c in fee_columns if columns[c][index].strip()), "")
+        amount, unit = number_and_unit(raw)
+        if base and unit == base and index < len(prices):
+            cells = {norm_header(c): values[index] for c, values in columns.items()}
+            value, _problem = row_fee(cells, mapping, options)
+            example = f" ({amount} {unit} on {symbol.strip()} at {prices[index].strip()} = {value} {quote})"
+            break
+    notes.append(
+        f"fees are written with their asset ({', '.join(sorted(units))}): a fee in the traded asset is converted "
+        f"at the fill price{example}; a fee in the quote currency is taken as it is; a fee in any other asset is "
+        "not counted and listed with the rows left out"
+    )
 
 
 def _header_zone_option(mapping: dict[str, str], options: dict[str, object], notes: list[str]) -> None:

@@ -142,7 +142,7 @@ def clean_number(value: str, decimal: str = ".") -> str:
     return v
 
 
-def _pair_parts(symbol: str) -> tuple[str, str]:
+def pair_parts(symbol: str) -> tuple[str, str]:
     """(base, quote) of a pair symbol (``BTCUSDT``, ``ETH/USD``, ``EUR.USD``), or ("", "") for others."""
     compact = re.sub(r"[^A-Z0-9]", "", symbol.upper())
     for quote in QUOTE_CURRENCIES:
@@ -171,7 +171,7 @@ def row_fee(cells: Mapping[str, str], mapping: Mapping[str, str], options: Mappi
             value = parse_decimal(clean_number(amount, decimal), what="fee")
         except ParseError:
             return raw, ""  # the reader names the cell that cannot be read
-        base, quote = _pair_parts(symbol)
+        base, quote = pair_parts(symbol)
         if unit and base and unit == base:
             price_raw = cells.get(norm_header(mapping.get("price", "")), "")
             try:
