@@ -79,7 +79,7 @@ def test_prioritization_over_demo_plus_a_foreign_desk(admin_page, live_server, t
     assert types.count() >= 3
     for cell in rollup.locator("tr.rollup-type td:nth-child(4)").all_inner_texts():
         if cell.strip() != "—":
-            mean = float(re.match(r"-?[\d.]+", cell.strip()).group())
+            mean = float(re.match(r"[+-]?[\d.]+", cell.strip()).group())
             assert 0 <= mean <= MAX_PLAUSIBLE_R, cell
     foreign_row = rollup.locator(f"tr.rollup-account[data-account='{FOREIGN_ACCOUNT}']").first
     foreign_row.wait_for()

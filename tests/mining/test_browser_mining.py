@@ -28,7 +28,7 @@ def test_mine_open_pattern_build_plan(admin_page, live_server, tmp_path):  # noq
     p.goto(f"{live_server.url}/admin/post_mortem/analysispattern/")
     assert p.get_by_text("q (BH)").count() >= 1 and p.get_by_text("Confidence").count() == 0
     p.screenshot(path=str(tmp_path / "patterns.png"), full_page=True)
-    p.get_by_role("link", name="after_loss = true").click()
+    p.get_by_role("link", name="After a loss: yes").click()
     p.wait_for_url(f"**/analysispattern/{pattern.pk}/change/")
     charts = p.locator("#pattern-charts canvas")
     assert charts.count() == 1  # the distribution (Chart.js); the forest plot is SVG
