@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
@@ -62,6 +63,11 @@ CONFIDENCE_COLORS = {"high": "success", "medium": "warning", "low": "info"}
 def _dollars(value: float) -> str:
     """'$11,132 lost' / '$9,624 gained' (dollars at stake are signed like the effect)."""
     return f"${abs(value):,.0f} {'lost' if value < 0 else 'gained'}"
+
+
+def _nowrap(text: str) -> str:
+    """A number kept on one line in a list column ("5.3e-17" would break at its minus sign)."""
+    return format_html('<span class="whitespace-nowrap">{}</span>', text)
 
 
 def _reference_words(factor: str, reference: str) -> str:
@@ -286,7 +292,7 @@ class AnalysisPatternAdmin(ModelAdmin):
 
     @display(description="q (BH)", ordering="q_value")
     def q_display(self, obj: AnalysisPattern) -> str:
-        return fmt.fmt_pvalue(obj.q_value)
+        return _nowrap(fmt.fmt_pvalue(obj.q_value))
 
     @display(description="$ at stake", ordering="dollars_at_stake")
     def dollars_display(self, obj: AnalysisPattern) -> str:

@@ -11,6 +11,7 @@ from unfold.decorators import display
 
 from admin_ext.date_filters import DeskDayRangeFilter
 from admin_ext.formatting import fmt_money, fmt_pvalue, fmt_r, fmt_time
+from admin_ext.impact_fields import IMPACT_DISPLAY_FIELDS, IMPACT_FIELDSETS, ImpactReadable
 from post_mortem.models import (
     AssessmentStatus,
     ImpactAssessment,
@@ -18,7 +19,7 @@ from post_mortem.models import (
 
 
 @admin.register(ImpactAssessment)
-class ImpactAssessmentAdmin(ModelAdmin):
+class ImpactAssessmentAdmin(ImpactReadable, ModelAdmin):
     list_display = [
         "recommendation_link",
         "verdict_badge",
@@ -32,8 +33,10 @@ class ImpactAssessmentAdmin(ModelAdmin):
     list_select_related = ["recommendation"]
     search_fields = ["recommendation__text"]
 
+    fieldsets = IMPACT_FIELDSETS
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return [f.name for f in self.model._meta.fields] + IMPACT_DISPLAY_FIELDS
 
     def has_add_permission(self, request) -> bool:
         return False  # assessments come from measure_impact, never typed in

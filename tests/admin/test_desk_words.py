@@ -154,3 +154,42 @@ def test_import_batch_page_title_and_counts(ops_client):
     assert f"Batch {batch.pk}: big_async.csv (" in text and "Big_async.csv" not in text
     assert re.search(r"\(\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]{3}\)", str(batch))  # desk time, zone named
     assert "12,345" in text and "12,000" in text and "12345" not in text
+
+
+@pytest.mark.django_db
+def test_impact_assessment_page_reads_as_words(auditor_client):
+    from post_mortem.models import ImpactAssessment
+
+    rec = RecommendationFactory(text="No re-entry after a loss")
+    start = dt.datetime(2026, 7, 2, 4, tzinfo=dt.UTC)
+    assessment = ImpactAssessment.objects.create(
+        recommendation=rec,
+        status="MEASURED",
+        window_days=30,
+        before_start=start,
+        before_end=start + dt.timedelta(days=30),
+        after_start=start + dt.timedelta(days=30),
+        after_end=start + dt.timedelta(days=60),
+        n_before=80,
+        n_after=79,
+        mean_before=-0.3817389,
+        mean_after=0.4930380253164557,
+        effect=0.8747769253164557,
+        ci_low=0.4934974038027211,
+        ci_high=1.2395634235890651,
+        p_value=0.00019440818057779106,
+        p_mannwhitney=5.05e-5,
+        q_value=0.00019440818057779106,
+        significant=True,
+        roi_per_month=40491.52396676406,
+        roi_ci_low=22842.9,
+        roi_ci_high=57376.7,
+        details={"segment_definition": {"factor": "after_loss", "value": "true"}, "inference": {"method": "bootstrap"}},
+    )
+    response = auditor_client.get(reverse("admin:post_mortem_impactassessment_change", args=[assessment.pk]))
+    assert response.status_code == 200
+    text = _visible_text(response.content.decode())
+    for words in ("+0.87R [+0.49R, +1.24R]", "1.9e-4", "+$40,492", "After a loss: yes", "80 trades, mean -0.38R"):
+        assert words in text
+    assert "40491.5" not in text and "0.8747" not in text and "('MEASURED'" not in text
+    assert CODE.findall(text) == []
