@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
     UnfoldAdminIntegerFieldWidget,
@@ -60,7 +61,7 @@ class WhatIfForm(forms.Form):
         max_length=80,
         widget=UnfoldAdminTextInputWidget,
         label="… with value",
-        help_text=(
+        help_text=mark_safe(
             "The value as the miner writes it, e.g. <code>fade</code> for a setup, <code>09</code> for an entry hour, "
             "<code>true</code> after a loss, <code>4+</code> for the trade of the day"
         ),

@@ -193,3 +193,15 @@ def test_impact_assessment_page_reads_as_words(auditor_client):
         assert words in text
     assert "40491.5" not in text and "0.8747" not in text and "('MEASURED'" not in text
     assert CODE.findall(text) == []
+
+
+@pytest.mark.django_db
+def test_help_texts_show_typed_values_as_code(ops_client):
+    """Values a person types (a segment's value, a layout's name) are set as code, not escaped tags."""
+    for url in (
+        reverse("admin:post_mortem_jobrun_what_if"),
+        reverse("admin:post_mortem_importlayout_new_from_sample"),
+    ):
+        html = ops_client.get(url).content.decode()
+        assert "&lt;code&gt;" not in html, url
+        assert "<code>" in html, url
