@@ -29,10 +29,11 @@ from post_mortem.services.ask import QuestionError, question_create
 
 from .ask_display import Linker, linked_answer, result_card
 from .dashboard import DashboardCard, dashboard_card
+from .labels import SEGMENT_FACTORS, humanize_code
 from .views import AdminPage, admin_page
 
 INPUT = "border border-base-200 rounded-default px-2 py-1 w-full dark:bg-base-900 dark:border-base-700"
-FACTOR_CHOICES = [("", "—"), *((f, f) for f in FACTORS)]
+FACTOR_CHOICES = [("", "—"), *((f, SEGMENT_FACTORS.get(f, humanize_code(f))) for f in FACTORS)]
 
 
 def _split(value: str) -> list[str]:

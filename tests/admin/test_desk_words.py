@@ -205,3 +205,12 @@ def test_help_texts_show_typed_values_as_code(ops_client):
         html = ops_client.get(url).content.decode()
         assert "&lt;code&gt;" not in html, url
         assert "<code>" in html, url
+
+
+@pytest.mark.django_db
+def test_factor_pickers_name_factors_in_words(ops_client):
+    """The ask and what-if forms list mining factors by name; the option's value stays the code."""
+    ask = ops_client.get(reverse("admin:post_mortem_question_ask")).content.decode()
+    assert '<option value="after_loss">After a loss</option>' in ask
+    what_if = ops_client.get(reverse("admin:post_mortem_jobrun_what_if")).content.decode()
+    assert '<option value="trade_of_day">Trade of the day</option>' in what_if
