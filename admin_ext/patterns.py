@@ -526,4 +526,5 @@ def top_patterns_card(request: HttpRequest) -> DashboardCard | None:
         title="Top patterns (latest mining run)",
         template="admin_ext/dashboard/top_patterns.html",
         context={"rows": rows, "list_url": reverse("admin:post_mortem_analysispattern_changelist")},
+        wide=True,  # six columns: at half width "$ at stake" is cut off at 1280 px
     )

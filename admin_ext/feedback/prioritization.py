@@ -85,14 +85,15 @@ def feedback_card(request: HttpRequest) -> DashboardCard | None:
             verdict = "paid" if rec.latest_significant and rec.latest_effect > 0 else "not significant"
             if rec.latest_significant and rec.latest_effect < 0:
                 verdict = "hurt"
-            roi = f"{fmt_money(rec.latest_roi, signed=True, decimals=0)}/month" if rec.latest_roi is not None else "—"
-        rows.append([format_html('<a href="{}">{}</a>', url, rec.text[:60]), effect, roi, verdict])
+            roi = fmt_money(rec.latest_roi, signed=True, decimals=0) if rec.latest_roi is not None else "—"
+        link_html = format_html('<a class="text-primary-600" href="{}">{}</a>', url, rec.text[:60])
+        rows.append([link_html, effect, roi, verdict])
     link = reverse("admin:post_mortem_recommendation_prioritisation")
     return DashboardCard(
         title="Did the changes pay?",
         template="admin_ext/dashboard/cards/table.html",
         context={
-            "table": {"headers": ["Recommendation", "Effect [95% CI]", "ROI", "Verdict"], "rows": rows},
+            "table": {"headers": ["Recommendation", "Effect [95% CI]", "ROI/month", "Verdict"], "rows": rows},
             "empty": format_html('No implemented recommendations yet. <a href="{}">Prioritization</a>', link),
         },
     )
