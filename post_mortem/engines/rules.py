@@ -98,6 +98,15 @@ def _r(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.2f}R"
 
 
+def _usd(value: float | None, *, signed: bool = False) -> str:
+    """Dollars as people read them: -$1,508.49 (with ``signed``, +$152.48 too)."""
+    if value is None:
+        return "n/a"
+    amount = float(value)
+    sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
+    return f"{sign}${abs(amount):,.2f}"
+
+
 def _clock(f: dict[str, Any]) -> str:
     """Desk-local HH:MM of the entry."""
     hour, minute = f.get("entry_hour"), f.get("entry_minute")
@@ -414,7 +423,7 @@ def build_sections(f: dict[str, Any], codes: list[str], process: int, score: int
     verdict = _verdict(codes, f)
     weak = [FACTOR_BY_CODE[c].title for c in codes if FACTOR_BY_CODE[c].polarity == "negative"]
     strong = [FACTOR_BY_CODE[c].title for c in codes if FACTOR_BY_CODE[c].polarity == "positive"]
-    perf_obs = [f"Net P&L {f.get('net_pnl'):+,.2f} ({_r(r)}) over {f.get('holding_minutes'):.0f} minutes."]
+    perf_obs = [f"Net P&L {_usd(f.get('net_pnl'), signed=True)} ({_r(r)}) over {f.get('holding_minutes'):.0f} minutes."]
     if f.get("account_expectancy_r") is not None:
         perf_obs.append(f"The account's prior expectancy is {_r(f['account_expectancy_r'])} per trade.")
     perf_obs += [f"Data problem: {p}" for p in f.get("data_problems") or [] if p != f.get("bars_note")]
@@ -443,13 +452,16 @@ def build_sections(f: dict[str, Any], codes: list[str], process: int, score: int
     exit_obs = []
     if f.get("has_bars"):
         exit_obs.append(
-            f"Best open profit {_r(f.get('mfe_r'))} (MFE {f.get('mfe_usd')}), worst {_r(f.get('mae_r'))} "
-            f"(MAE {f.get('mae_usd')})."
+            f"Best open profit {_r(f.get('mfe_r'))} (MFE {_usd(f.get('mfe_usd'), signed=True)}), "
+            f"worst {_r(f.get('mae_r'))} (MAE {_usd(f.get('mae_usd'), signed=True)})."
         )
         if f.get("exit_efficiency") is not None:
             exit_obs.append(f"Exit efficiency {f['exit_efficiency']:.0%} of the favorable move.")
         if f.get("left_on_table_usd") is not None:
-            exit_obs.append(f"Price moved a further {f['left_on_table_usd']:,.2f} in the trade's favor after the exit.")
+            exit_obs.append(
+                f"Price moved a further {_usd(f['left_on_table_usd'])} (at this size) in the trade's favor "
+                "after the exit."
+            )
     else:
         exit_obs.append(
             f.get("bars_note") or "No market bars cover this trade: MAE/MFE and exit efficiency are unavailable."
@@ -469,7 +481,7 @@ def build_sections(f: dict[str, Any], codes: list[str], process: int, score: int
     if f.get("stop_price") is None:
         risk_obs.append("No stop was recorded.")
     else:
-        risk_obs.append(f"Stop at {f['stop_price']}, risking {f.get('risk_amount')} (1R).")
+        risk_obs.append(f"Stop at {f['stop_price']}, risking {_usd(f.get('risk_amount'))} (1R).")
         if f.get("loss_beyond_stop_r"):
             risk_obs.append(f"The loss went {f['loss_beyond_stop_r']:.2f}R beyond the stop.")
     if f.get("planned_rr") is not None:

@@ -114,3 +114,26 @@ def test_a_disciplined_loser_outscores_a_reckless_winner():
     )  # fmt: skip
     assert disciplined["success_score"] > reckless["success_score"]
     assert reckless["analysis_data"]["performance_analysis"]["verdict"] == "bad_process_good_outcome"
+
+
+def test_sections_quote_money_in_dollars():
+    f = facts(
+        exit_price=84.9,
+        net_pnl=-1510.0,
+        r_multiple=-15.1,
+        has_bars=True,
+        mfe_usd=152.48,
+        mae_usd=-1508.49,
+        mfe_r=1.52,
+        mae_r=-15.08,
+        left_on_table_usd=86.59,
+        left_on_table_r=0.87,
+    )
+    sections = analyze_dict(f)["analysis_data"]
+    text = " ".join(
+        " ".join(sections[name]["observations"])
+        for name in ("performance_analysis", "exit_analysis", "risk_management")
+    )
+    assert "Net P&L -$1,510.00" in text
+    assert "(MFE +$152.48)" in text and "(MAE -$1,508.49)" in text
+    assert "a further $86.59" in text and "risking $100.00 (1R)" in text
