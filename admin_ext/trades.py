@@ -346,6 +346,12 @@ class TradeAdmin(AnalyzeTradesMixin, ExportedColumnsMixin, SafeExportMixin, Impo
         ("Provenance", {"fields": (("import_batch", "source_hash"), ("created_at", "updated_at"))}),
     )
 
+    object_history_template = "admin_ext/trades/object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        trade = Trade.objects.select_related("import_batch").filter(pk=object_id).first()
+        return super().history_view(request, object_id, {"trade": trade, **(extra_context or {})})
+
     @display(description="Gross P&L")
     def gross_pnl_display(self, obj: Trade) -> str:
         return fmt_money(obj.gross_pnl)

@@ -41,6 +41,7 @@ from admin_ext.views import AdminFormPage, admin_page
 from post_mortem.models import (
     ImplementationStatus,
     Recommendation,
+    RecommendationSource,
 )
 from post_mortem.models.choices import IMPLEMENTATION_STATUS_COLORS
 from post_mortem.services.impact import impact_run_start
@@ -100,8 +101,31 @@ def _status_label(status: str) -> tuple[str, str]:
     return status, ImplementationStatus(status).label if status in ImplementationStatus.values else status
 
 
+class AccountListField(forms.CharField):
+    """A list of accounts typed as "DESK-A, DESK-B" (stored as a JSON list; empty = all accounts)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+
+    def has_changed(self, initial, data):
+        return list(initial or []) != self.to_python(data)
+
+
 class RecommendationForm(forms.ModelForm):
     """The change form: content edits need a reason, and pre-registered fields stay as they were."""
+
+    scope_accounts = AccountListField(
+        required=False,
+        label="Accounts it applies to",
+        widget=UnfoldAdminTextInputWidget,
+        help_text="Comma-separated accounts; empty = all accounts.",
+    )
 
     change_reason = forms.CharField(
         required=False,
@@ -189,6 +213,10 @@ class RecommendationAdmin(RecommendationReadable, SimpleHistoryAdmin, ModelAdmin
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.source != RecommendationSource.MANUAL:
+            # Defined by the pattern or post-mortem it came from: the type and segment it targets
+            # and the expected R it was given are that source's, not an editable opinion.
+            readonly += [f for f in ("type_code", "segment", "expected_impact_r") if f not in readonly]
         if obj is not None and recommendation_is_locked(obj):
             readonly += [f for f in PREREGISTERED_FIELDS if f not in readonly]
         return readable_fields(readonly)

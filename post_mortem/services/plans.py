@@ -217,7 +217,7 @@ def _summary(improvements: list[dict[str, Any]], period_text: str, *, after_loss
         parts.append(
             f"Together the weaknesses cost about ${lost:,.0f} over {trades:,} trades, each trade counted once "
             f"(at its costliest item); "
-            f"the largest: {who[:1].lower()}{who[1:]} ({top['target']})."
+            f"the largest: {who[:1].lower()}{who[1:]} ({top['target'].rstrip('.')})."
         )
     return " ".join(parts)
 

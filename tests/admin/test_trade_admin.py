@@ -311,3 +311,12 @@ def test_import_page_lists_only_the_columns_a_file_can_carry(ops_client):
     export = ops_client.get(reverse("admin:post_mortem_trade_export"))
     [(_resource, exported)] = export.context["fields_list"]
     assert exported[: len(listed)] == listed and "net_pnl" in exported  # the export adds the computed numbers
+
+
+def test_trade_history_without_admin_edits_leads_to_its_import_batch(auditor_client):
+    result = trades_import(source=SAMPLES / "trades_good.csv", file_name="good.csv")
+    trade = Trade.objects.filter(import_batch_id=result.batch_id).first()
+    html = auditor_client.get(reverse("admin:post_mortem_trade_history", args=[trade.pk])).content.decode()
+    assert "It probably wasn" not in html
+    assert reverse("admin:post_mortem_importbatch_change", args=[result.batch_id]) in html
+    assert reverse("admin:post_mortem_trade_change", args=[trade.pk]) in html

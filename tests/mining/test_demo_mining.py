@@ -60,4 +60,4 @@ def test_demo_desk_planted_effects_and_plan():
     assert f"${-sum(i['dollars_once'] for i in weak):,.0f}" in plan.summary
     # The summary names the largest weakness in words, not as a factor code.
     assert "the largest: trades entered within 30 minutes of a losing exit" in plan.summary
-    assert "after_loss=" not in plan.summary
+    assert "after_loss=" not in plan.summary and ".)." not in plan.summary

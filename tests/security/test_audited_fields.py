@@ -33,7 +33,7 @@ def _rec_form(rec: Recommendation, **changes) -> dict:
         "expected_impact": rec.expected_impact,
         "expected_impact_r": "" if rec.expected_impact_r is None else rec.expected_impact_r,
         "segment": json.dumps(rec.segment),
-        "scope_accounts": json.dumps(rec.scope_accounts),
+        "scope_accounts": ", ".join(rec.scope_accounts),  # typed as a comma-separated list
         "change_reason": "",
     }
     data.update(changes)
@@ -90,15 +90,26 @@ def test_edit_service_refuses_preregistered_fields_once_implemented(implemented,
 def test_pending_recommendation_edit_needs_a_reason_and_is_in_the_history(ops_client, ops_user):
     rec = RecommendationFactory(scope_accounts=["DESK-BRAVO"])
     url = reverse("admin:post_mortem_recommendation_change", args=[rec.pk])
-    refused = ops_client.post(url, _rec_form(rec, scope_accounts='["DESK-ALPHA"]'))
+    refused = ops_client.post(url, _rec_form(rec, scope_accounts="DESK-ALPHA"))
     assert refused.status_code == 200 and "Say why the recommendation changes" in refused.content.decode()
     assert Recommendation.objects.get(pk=rec.pk).scope_accounts == ["DESK-BRAVO"]
 
-    saved = ops_client.post(url, _rec_form(rec, scope_accounts='["DESK-ALPHA"]', change_reason="ALPHA adopts it"))
+    saved = ops_client.post(url, _rec_form(rec, scope_accounts="DESK-ALPHA, DESK-BRAVO", change_reason="adopted"))
     assert saved.status_code == 302
     latest = Recommendation.objects.get(pk=rec.pk).history.first()
-    assert latest.scope_accounts == ["DESK-ALPHA"]
-    assert (latest.history_change_reason, latest.history_user) == ("ALPHA adopts it", ops_user)
+    assert latest.scope_accounts == ["DESK-ALPHA", "DESK-BRAVO"]
+    assert (latest.history_change_reason, latest.history_user) == ("adopted", ops_user)
+
+
+def test_plan_recommendation_keeps_its_pattern_targeting(ops_client):
+    """Type, segment and expected R come from the pattern a plan item was built from: shown in words."""
+    rec = RecommendationFactory(source="PLAN", segment={"factor": "after_loss", "value": "true"})
+    url = reverse("admin:post_mortem_recommendation_change", args=[rec.pk])
+    html = ops_client.get(url).content.decode()
+    for field in ("segment", "type_code", "expected_impact_r"):
+        assert f'name="{field}"' not in html, field
+    assert "After a loss: yes" in html and '"factor"' not in html
+    assert 'name="scope_accounts"' in html and "[]" not in html.split('name="scope_accounts"')[1][:200]
 
 
 # --- experiments ------------------------------------------------------------------------------
