@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, ROUND_TRIP_FIELDS, mapping_problems
 from post_mortem.services.brokers import ProposalError, proposal_available
@@ -30,7 +31,6 @@ from post_mortem.services.propose import (
 
 MAX_SAMPLE_BYTES = 2 * 1024 * 1024
 PLACED_BY = {"name": "column name", "values": "values"}
-INPUT_CLASSES = "border border-base-200 rounded-default px-2 py-2 w-72"
 TEMPLATE = "admin_ext/brokers/layout_proposal.html"
 DATE_ORDERS = [
     ("", "Decide from the file"),
@@ -40,25 +40,28 @@ DATE_ORDERS = [
 
 
 class ProposalUploadForm(forms.Form):
+    """The upload step, in the admin's own widgets (as the broker import page)."""
+
     sample = forms.FileField(
-        help_text="A CSV or XLSX export from the platform (up to 2 MB): the header and some trades."
+        widget=UnfoldAdminFileFieldWidget,
+        help_text="A CSV or XLSX export from the platform (up to 2 MB): the header and some trades.",
     )
     account = forms.CharField(
         required=False,
         max_length=100,
         help_text="For files without an account column.",
-        widget=forms.TextInput(attrs={"class": INPUT_CLASSES}),
+        widget=UnfoldAdminTextInputWidget,
     )
     session_date = forms.DateField(
         required=False,
         help_text="The trading day, for files whose times carry no date (as DAS Trader exports them).",
-        widget=forms.DateInput(attrs={"type": "date", "class": INPUT_CLASSES}),
+        widget=UnfoldAdminTextInputWidget(attrs={"type": "date"}),
     )
     date_order = forms.ChoiceField(
         required=False,
         choices=DATE_ORDERS,
         help_text="How to read dates like 02/07/2026 when the file's rows cannot tell.",
-        widget=forms.Select(attrs={"class": INPUT_CLASSES}),
+        widget=UnfoldAdminSelectWidget,
     )
 
 

@@ -90,7 +90,15 @@ RAW_CODES_JS = """() => {
 # Words that look like codes but are what people read (none yet: add one only with a reason).
 RAW_CODE_ALLOWED: frozenset[str] = frozenset()
 
-OPS_ONLY_URL_NAMES = ("trade_import", "experiment_add", "jobrun_what_if", "question_ask")
+OPS_ONLY_URL_NAMES = (
+    "trade_import",
+    "experiment_add",
+    "jobrun_what_if",
+    "question_ask",
+    "importlayout_import_file",
+    "importlayout_propose_from_sample",
+    "importlayout_new_from_sample",
+)
 
 
 def _tour_paths() -> list[str]:
