@@ -47,7 +47,7 @@ from admin_ext.filters import (
     SymbolFilter,
     request_distinct_values,
 )
-from admin_ext.formatting import fmt_duration, fmt_money, fmt_quantity, fmt_r, plain_decimal
+from admin_ext.formatting import fmt_duration, fmt_money, fmt_price, fmt_quantity, fmt_r, plain_decimal
 from admin_ext.paginators import EstimatedCountPaginator
 from post_mortem.importing.canonical import REQUIRED_COLUMNS
 from post_mortem.importing.readers import count_data_rows
@@ -550,10 +550,30 @@ class MarketBarAdmin(SafeExportMixin, ImportExportModelAdmin, ModelAdmin):
     export_form_class = ExportForm
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
-    list_display = ("symbol", "timestamp", "open", "high", "low", "close", "volume")
+    list_display = ("symbol", "timestamp", "open_price", "high_price", "low_price", "close_price", "volume_shown")
     list_filter = (("symbol", ExactTextFilter), ("timestamp", DeskDayRangeFilter))
     list_filter_submit = True
     search_fields = ("=symbol",)
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     ordering = ("symbol", "-timestamp")
+
+    @display(description="Open", ordering="open")
+    def open_price(self, obj: MarketBar) -> str:
+        return fmt_price(obj.open)
+
+    @display(description="High", ordering="high")
+    def high_price(self, obj: MarketBar) -> str:
+        return fmt_price(obj.high)
+
+    @display(description="Low", ordering="low")
+    def low_price(self, obj: MarketBar) -> str:
+        return fmt_price(obj.low)
+
+    @display(description="Close", ordering="close")
+    def close_price(self, obj: MarketBar) -> str:
+        return fmt_price(obj.close)
+
+    @display(description="Volume", ordering="volume")
+    def volume_shown(self, obj: MarketBar) -> str:
+        return fmt_quantity(obj.volume)

@@ -320,3 +320,16 @@ def test_trade_history_without_admin_edits_leads_to_its_import_batch(auditor_cli
     assert "It probably wasn" not in html
     assert reverse("admin:post_mortem_importbatch_change", args=[result.batch_id]) in html
     assert reverse("admin:post_mortem_trade_change", args=[trade.pk]) in html
+
+
+def test_market_bar_list_formats_prices_and_volume(auditor_client):
+    import datetime as dt
+
+    from post_mortem.models import MarketBar
+
+    MarketBar.objects.create(
+        symbol="AAPL", timestamp=dt.datetime(2026, 7, 2, 14, 0, tzinfo=dt.UTC), open=254.5, high=255.125,
+        low=254.0, close=254.75, volume=11542.0,
+    )  # fmt: skip
+    html = auditor_client.get(reverse("admin:post_mortem_marketbar_changelist")).content.decode()
+    assert "11,542" in html and "11542.0" not in html and "255.125" in html and "254.50" in html
