@@ -30,6 +30,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from admin_ext.formatting import fmt_quantity
 from admin_ext.views import AdminPage, admin_page
 from post_mortem.importing.brokers.custom import EXECUTION_FIELDS, REQUIRED, ROUND_TRIP_FIELDS, sample_header
 from post_mortem.importing.brokers.registry import BUILTIN_LAYOUTS
@@ -147,6 +148,16 @@ class ContractMultiplierAdmin(SimpleHistoryAdmin, ModelAdmin):
     search_fields = ("root", "description")
     ordering = ("root",)
     list_per_page = 100
+
+    def get_list_display(self, request):
+        # People who may only look read "5" and "0.5", not the column's "5.0000".
+        if self.has_change_permission(request):
+            return self.list_display
+        return ("root", "multiplier_shown", "description")
+
+    @display(description="Multiplier", ordering="multiplier")
+    def multiplier_shown(self, obj: ContractMultiplier) -> str:
+        return fmt_quantity(obj.multiplier)
 
 
 class SampleForm(forms.Form):

@@ -348,6 +348,67 @@ class TradeAdmin(AnalyzeTradesMixin, ExportedColumnsMixin, SafeExportMixin, Impo
 
     object_history_template = "admin_ext/trades/object_history.html"
 
+    # Shown to people who may only view: numbers as the desk reads them ("280", "182.26"), not the
+    # column's padding ("280.000000", "182.26000000").
+    VIEW_ONLY_NUMBERS = {
+        "quantity": "quantity_shown",
+        "multiplier": "multiplier_shown",
+        "entry_price": "entry_price_shown",
+        "exit_price": "exit_price_shown",
+        "fees": "fees_shown",
+        "stop_price": "stop_price_shown",
+        "target_price": "target_price_shown",
+        "strike": "strike_shown",
+    }
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+
+        def swap(fields):
+            return tuple(swap(f) if isinstance(f, list | tuple) else self.VIEW_ONLY_NUMBERS.get(f, f) for f in fields)
+
+        return [(title, {**options, "fields": swap(options["fields"])}) for title, options in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            readonly += tuple(self.VIEW_ONLY_NUMBERS.values())
+        return readonly
+
+    @display(description="Quantity")
+    def quantity_shown(self, obj: Trade) -> str:
+        return fmt_quantity(obj.quantity)
+
+    @display(description="Multiplier")
+    def multiplier_shown(self, obj: Trade) -> str:
+        return fmt_quantity(obj.multiplier)
+
+    @display(description="Entry price")
+    def entry_price_shown(self, obj: Trade) -> str:
+        return fmt_price(obj.entry_price)
+
+    @display(description="Exit price")
+    def exit_price_shown(self, obj: Trade) -> str:
+        return fmt_price(obj.exit_price)
+
+    @display(description="Fees")
+    def fees_shown(self, obj: Trade) -> str:
+        return fmt_money(obj.fees)
+
+    @display(description="Stop price")
+    def stop_price_shown(self, obj: Trade) -> str:
+        return fmt_price(obj.stop_price)
+
+    @display(description="Target price")
+    def target_price_shown(self, obj: Trade) -> str:
+        return fmt_price(obj.target_price)
+
+    @display(description="Strike")
+    def strike_shown(self, obj: Trade) -> str:
+        return fmt_price(obj.strike)
+
     def history_view(self, request, object_id, extra_context=None):
         trade = Trade.objects.select_related("import_batch").filter(pk=object_id).first()
         return super().history_view(request, object_id, {"trade": trade, **(extra_context or {})})

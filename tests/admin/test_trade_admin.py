@@ -333,3 +333,25 @@ def test_market_bar_list_formats_prices_and_volume(auditor_client):
     )  # fmt: skip
     html = auditor_client.get(reverse("admin:post_mortem_marketbar_changelist")).content.decode()
     assert "11,542" in html and "11542.0" not in html and "255.125" in html and "254.50" in html
+
+
+def test_view_only_trade_page_shows_numbers_as_the_desk_reads_them(auditor_client, ops_user):
+    from decimal import Decimal
+
+    trade = TradeFactory(quantity=Decimal("280"), fees=Decimal("1.4"))
+    trade.refresh_from_db()
+    url = reverse("admin:post_mortem_trade_change", args=[trade.pk])
+    html = re.sub(r"\s+", " ", auditor_client.get(url).content.decode()).replace("> ", ">").replace(" <", "<")
+    assert "280.000000" not in html and "1.4000" not in html and f"{trade.entry_price:f}" not in html
+    assert 'rounded-default">280</div>' in html and 'rounded-default">$1.40</div>' in html
+    ops = Client()
+    ops.force_login(ops_user)
+    assert 'name="quantity"' in ops.get(url).content.decode()  # Ops still edit the fields
+
+
+def test_contract_multipliers_read_as_numbers_for_auditors(auditor_client):
+    from post_mortem.models import ContractMultiplier
+
+    ContractMultiplier.objects.update_or_create(root="ZZQ", defaults={"multiplier": "12.5"})
+    html = auditor_client.get(reverse("admin:post_mortem_contractmultiplier_changelist"), {"q": "ZZQ"}).content
+    assert b"12.5" in html and b"12.5000" not in html
