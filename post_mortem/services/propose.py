@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..importing.brokers.custom import LayoutSpec, mapping_problems
-from ..importing.brokers.propose import LABELS, LayoutProposal, ProposalFailed, proposal_pnl, propose_layout
+from ..importing.brokers.header_names import LABELS
+from ..importing.brokers.propose import LayoutProposal, ProposalFailed, proposal_pnl, propose_layout
 from ..importing.brokers.registry import LAYOUT_NAMES, detect_layout
 from ..importing.canonical import CanonicalValidator, ImportFormatError, RowError
 from ..importing.formats import convert

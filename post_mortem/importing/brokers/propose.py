@@ -15,13 +15,30 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .custom import REQUIRED, LayoutSpec
-from .parsing import BOM, ZONE_ABBREVIATIONS, ParseError, norm_header, parse_datetime, parse_decimal, parse_time
+from .header_names import (
+    DETAIL_FILL_WORDS,
+    DETAIL_NAMES,
+    EXECUTION_KEYS,
+    EXTRA_FEE_NAMES,
+    FILL_PRICE_NAMES,
+    FILLED_QTY_NAMES,
+    FILLED_WORDS,
+    ID_WORDS,
+    LOT_WORDS,
+    NAMES,
+    NOT_PARTIAL,
+    ROUND_TRIP_KEYS,
+    STATUS_NAMES,
+    UNFILLED_WORDS,
+    header_words,
+    header_zone,
+)
+from .parsing import BOM, ParseError, norm_header, parse_datetime, parse_decimal, parse_time
 from .row_rules import (
     JOIN,
     SIDE_FROM_PNL,
@@ -77,176 +94,6 @@ class LayoutProposal:
 
 
 # A zone named in a header ("Date(UTC)", "Opening Time (UTC+0)", "Time (GMT+2)", "Filled Time (ET)").
-_HEADER_ZONE = re.compile(
-    r"\b(UTC|GMT)\s*([+-]\s*\d{1,2}(?::?(\d{2}))?)?\b|\((" + "|".join(ZONE_ABBREVIATIONS) + r")\)"
-)
-# Currency codes a header appends to a money column ("Net USD", "Gross EUR", "Price (USD)").
-_CURRENCY_WORDS = {"usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "usdt", "usdc", "hkd", "sgd"}
-
-
-def _words(cell: str) -> str:
-    """Header text compared without case, accents, punctuation, zones or currencies: ``Símbolo`` -> ``simbolo``,
-    ``Opening Time (UTC+0)`` -> ``opening time``, ``Net USD`` -> ``net``; CJK names are kept (``手续费``)."""
-    cell = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", cell.replace(BOM, ""))  # camelCase: EntryPrice, EnteredAt
-    cell = _HEADER_ZONE.sub(" ", cell)
-    decomposed = unicodedata.normalize("NFKD", cell)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    plain = plain.replace("&", " ").replace("#", " no ")
-    plain = re.sub(r"\s*\((?:[a-z]{1,3}|[$€£])\)\s*$", "", plain)  # a unit: "Profit/Loss (C)", "Price ($)"
-    words = re.sub(r"[\W_]+", " ", plain).replace("date time", "datetime").split()
-    return " ".join(w for w in words if w not in _CURRENCY_WORDS) or " ".join(words)
-
-
-def header_zone(name: str) -> str:
-    """The IANA zone a header names for its times (``Date(UTC)`` -> ``UTC``, ``(UTC+2)`` -> ``Etc/GMT-2``), or ""."""
-    m = _HEADER_ZONE.search(name)
-    if not m:
-        return ""
-    if m.group(4):
-        return ZONE_ABBREVIATIONS[m.group(4)]
-    signed = (m.group(2) or "+0").replace(" ", "")
-    hours = int(signed[1:].split(":")[0][:2])
-    if m.group(3) and int(m.group(3)):
-        return ""  # no IANA zone for a half-hour offset: the import's zone applies
-    if hours == 0:
-        return "UTC"
-    return f"Etc/GMT{'-' if signed[0] == '+' else '+'}{hours}"  # the Etc zones count the other way
-
-
-# field -> header names (after _words), best first. Several conventions and languages (English,
-# French, Spanish, Portuguese, Italian, German, Dutch, Chinese, Japanese).
-NAMES: dict[str, tuple[str, ...]] = {
-    "symbol": (
-        "symbol", "ticker", "instrument", "contract", "symbole", "simbolo", "security", "instrument name",
-        "contrat", "titre", "valeur", "wertpapier", "stock", "market", "asset", "product", "underlying symbol",
-        "sym", "symb", "code", "instrumento", "contrato", "contract name", "symbol name",
-        "pair", "trading pair", "currency pair", "coin", "produkt", "product name", "produit", "producto",
-        "titolo", "strumento", "ativo", "ticker symbol", "stock code", "security name", "fondsname",
-        "代码", "证券代码", "股票代码", "合约", "品种", "交易对", "銘柄", "銘柄コード", "isin",
-    ),
-    "side": (
-        "side", "action", "b s", "buy sell", "bs", "direction", "order side", "sens", "lado", "operation",
-        "operacion", "transaction type", "trans code", "type", "long short", "position", "tipo", "richtung",
-        "opening direction", "open direction", "trade type", "deal type", "buy or sell", "kauf verkauf",
-        "transaktionsart", "art", "segno", "verso", "operazione", "tipo operacion", "tipo de operacion",
-        "koop verkoop", "方向", "买卖方向", "买卖", "交易方向", "売買", "売買区分",
-    ),
-    "quantity": (
-        "qty", "quantity", "shares", "volume", "lots", "size", "contracts", "filled qty", "fill qty", "qty filled",
-        "filled quantity", "executed qty", "exec qty", "quantite", "cantidad", "menge", "anzahl", "nombre",
-        "units", "lot", "quantity filled", "filled", "trade volume lots", "volume lots", "lots traded",
-        "executed", "vol", "closing quantity", "closed quantity",
-        "quantity closed", "closing volume", "no of shares", "number of shares", "stuck", "stueck", "nominal",
-        "quantita", "quantidade", "aantal", "数量", "成交数量", "成交量", "约定数量", "約定数量", "数量 株",
-    ),
-    "price": (
-        "price", "avg price", "average price", "fill price", "exec price", "execution price", "avg fill price",
-        "filled price", "trade price", "prix", "prix moyen", "prix d execution", "precio", "kurs", "t price",
-        "deal price", "cours", "price share", "price per share", "unit price", "rate", "ausfuhrungskurs",
-        "prezzo", "preco", "koers", "价格", "成交价格", "成交均价", "成交价", "約定単価", "単価",
-    ),
-    "time": (
-        "time", "date", "datetime", "date time", "fill time", "exec time", "execution time", "trade date",
-        "timestamp", "filled time", "trade time", "transaction date", "activity date", "date heure", "heure",
-        "fecha", "datum", "date et heure", "fecha hora", "zeit", "order time", "created",
-        "run date", "filled at", "executed at", "execution date", "trade date time", "transaction time",
-        "time utc", "date utc", "ausfuhrungszeit", "handelszeit", "handelstag", "data", "data ora", "ora",
-        "tijd", "datum tijd", "时间", "成交时间", "成交日期", "日期", "約定日時", "約定日",
-    ),
-    "fees": (
-        "commission", "commissions", "fees", "fee", "comm", "fees comm", "comm fee", "comm fees", "commission fee",
-        "commission fees", "commissions fees", "total fees", "frais", "comision", "comisiones", "gebuhren",
-        "courtage", "brokerage", "gebuhr", "provision", "provisionen", "spesen", "entgelt", "entgelte",
-        "transaktionsgebuhren", "fremde spesen", "frais de courtage", "commissione", "commissioni", "taxa",
-        "taxas", "corretagem", "commissie", "kosten", "transactiekosten", "trading fee", "fee amount",
-        "charge", "charges", "charge amount", "手续费", "佣金", "交易费", "手数料",
-    ),
-    "pnl": (
-        "p l", "pnl", "profit", "realized p l", "realized pnl", "realized", "net p l", "profit loss", "gain loss",
-        "gross", "gross profit", "gross p l", "gross pnl",
-        "net profit", "pl", "gain", "resultat", "ganancia", "gewinn", "realized profit", "p l net", "net pnl",
-        "net", "result", "gewinn verlust", "profitto", "lucro", "winst", "盈亏", "平仓盈亏", "損益",
-    ),
-    "account": (
-        "account", "account id", "acct", "account number", "compte", "cuenta", "konto", "account name",
-        "depot", "conto", "conta", "rekening", "账户", "口座",
-    ),
-    "exec_id": (
-        "exec id", "execution id", "fill id", "trade id", "deal", "deal id", "ticket", "trade no", "transaction id",
-        "id", "txid", "trade txid", "fill no", "execution no", "成交编号",
-    ),
-    "external_id": ("trade id", "position id", "ticket", "trade no", "id", "deal id", "trade number", "position"),
-    "entry_time": (
-        "entry time", "open time", "opened", "open date", "entry date", "time in", "opening time", "entered",
-        "date ouverture", "heure d entree", "entry datetime", "entered at", "opened at", "buy time", "fecha apertura",
-        "opening date", "open date time", "eroffnungszeit", "开仓时间",
-    ),
-    "exit_time": (
-        "exit time", "close time", "closed", "close date", "exit date", "time out", "closing time", "exited",
-        "date fermeture", "heure de sortie", "exit datetime", "exited at", "closed at", "sell time", "fecha cierre",
-        "closing date", "close date time", "schliessungszeit", "平仓时间",
-    ),
-    "entry_price": (
-        "entry price", "open price", "avg entry price", "entry", "price in", "open", "opening price",
-        "prix d entree", "prix ouverture", "precio apertura", "avg open price", "open rate", "opening rate",
-        "eroffnungskurs", "开仓价",
-    ),
-    "exit_price": (
-        "exit price", "close price", "avg exit price", "exit", "price out", "close", "closing price",
-        "prix de sortie", "prix fermeture", "precio cierre", "avg close price", "close rate", "closing rate",
-        "schlusskurs", "平仓价",
-    ),
-}  # fmt: skip
-ID_WORDS = {"id", "no", "number", "ticket", "position", "order", "deal", "ref", "reference", "account"}
-# Costs beyond the commission that exports put in their own columns; summed into the fee.
-EXTRA_FEE_NAMES = (
-    "swap", "swaps", "rollover", "financing", "exchange fee", "exchange fees", "clearing fee", "clearing fees",
-    "regulatory fee", "regulatory fees", "sec fee", "taf fee", "nfa fee", "nfa fees", "other fees", "misc fees",
-    "transaction fee", "transaction fees", "currency conversion fee", "fx fee", "stamp duty", "ptm levy",
-    "finra fee", "ecn fee", "routing fee", "platform fee",
-)  # fmt: skip
-# A header with one of these words is never a partial match (``Settlement Date``, ``Order Price``).
-_NOT_PARTIAL = {
-    "exp",
-    "expires",
-    "maturity",
-    "max",
-    "min",
-    "high",
-    "low",
-    "settlement",
-    "settle",
-    "process",
-    "expiry",
-    "expiration",
-    "limit",
-    "stop",
-    "trigger",
-    "strike",
-    "order",
-}
-STATUS_NAMES = ("status", "order status", "state", "statut", "estado", "fill status", "etat")
-FILLED_WORDS = {"FILLED", "FILL", "EXECUTED", "COMPLETE", "COMPLETED", "DONE", "REMPLI", "EXECUTE", "EJECUTADA"}
-UNFILLED_WORDS = {
-    "CANCELLED", "CANCELED", "REJECTED", "EXPIRED", "WORKING", "PENDING", "OPEN", "NEW", "ANNULE", "CANCELADA",
-    "STORNIERT", "ABGELEHNT", "PARTIALLY CANCELLED", "INACTIVE",
-}  # fmt: skip
-DETAIL_NAMES = ("level of detail", "data discriminator", "record type", "row type", "detail level")
-DETAIL_FILL_WORDS = {"EXECUTION", "EXECUTIONS", "TRADE", "FILL", "EXEC"}
-FILLED_QTY_NAMES = ("filled qty", "qty filled", "filled quantity", "quantity filled", "filled", "fill qty", "exec qty")
-FILL_PRICE_NAMES = (
-    "avg price", "average price", "avg fill price", "average fill price", "fill price", "filled price",
-    "exec price", "execution price", "executed price", "avg executed price", "durchschnittskurs", "prix moyen",
-)  # fmt: skip
-LOT_WORDS = {"LOT", "LOTS"}
-EXECUTION_KEYS = ("account", "exec_id", "symbol", "side", "quantity", "time", "price", "fees")
-ROUND_TRIP_KEYS = (
-    "account", "external_id", "symbol", "side", "quantity", "entry_time", "exit_time", "entry_price",
-    "exit_price", "fees", "pnl",
-)  # fmt: skip
-LABELS = {"fills": "fills", "round_trips": "round trips", "orders": "orders", "transactions": "transactions"}
-
-
 # -- reading the table ---------------------------------------------------------------------
 
 
@@ -349,7 +196,7 @@ def _date_order(values: list[str], default: str) -> str:
 
 def _name_score(name: str, field_name: str) -> int:
     """How surely a header names a field: a known name (best first), else a known one-word name inside it."""
-    words = _words(name)
+    words = header_words(name)
     names = NAMES[field_name]
     if words in names:
         return max(100 - names.index(words), PARTIAL_MAX + 1)  # earlier synonyms are the more usual meaning
@@ -363,7 +210,7 @@ def _partial_score(words: str, names: tuple[str, ...]) -> int:
     """``Closing Quantity``, ``No. of shares``, ``Transaktionsgebühren``: a one-word name as a word of the
     header or the end of a compound word (German) scores below any whole name."""
     parts = words.split()
-    if not parts or _NOT_PARTIAL & set(parts):
+    if not parts or NOT_PARTIAL & set(parts):
         return 0
     for index, known in enumerate(names):
         if " " in known or len(known) < 3:
@@ -387,7 +234,7 @@ def _find_section(rows: list[tuple[int, list[str]]]) -> tuple[str, int, list[str
     for line, cells in rows:
         if len(cells) >= 4 and norm_header(cells[1]) == "header" and cells[0].strip():
             score = _header_score(cells[2:])
-            bonus = 1 if _words(cells[0]) in {"trades", "transactions", "executions", "fills"} else 0
+            bonus = 1 if header_words(cells[0]) in {"trades", "transactions", "executions", "fills"} else 0
             if score and (best is None or score + bonus > best[0]):
                 best = (score + bonus, cells[0].strip(), line, cells)
     return None if best is None else (best[1], best[2], best[3])
@@ -478,7 +325,7 @@ def _map_columns(
                 continue
             if key == "time" and _share(values, _has_clock) < 0.8:
                 continue
-            if key in {"quantity", "price"} and set(_words(column).split()) & ID_WORDS:
+            if key in {"quantity", "price"} and set(header_words(column).split()) & ID_WORDS:
                 continue  # a ticket, order or position number is numeric but never a quantity or price
             if any(_name_score(column, other) > PARTIAL_MAX for other in NAMES if other != key):
                 continue  # "Total Qty" is a quantity's whole name: never placed as a price by its values
@@ -581,7 +428,7 @@ def _fee_columns(
     used = {part for column in mapping.values() for part in column.split(JOIN)}
     fee_columns = [mapping["fees"]] if mapping.get("fees") else []
     for column, values in columns.items():
-        words = _words(column)
+        words = header_words(column)
         named = words in NAMES["fees"] or words in EXTRA_FEE_NAMES or _partial_score(words, EXTRA_FEE_NAMES)
         if column in used or column in fee_columns or not named:
             continue
@@ -646,7 +493,7 @@ def _lots_option(
     if not column or not mapping.get("pnl") or column not in columns:
         return
     units = {number_and_unit(v)[1] for v in columns[column] if v.strip()}
-    if units & LOT_WORDS or "lot" in _words(column).split() or "lots" in _words(column).split():
+    if units & LOT_WORDS or "lot" in header_words(column).split() or "lots" in header_words(column).split():
         options["infer_multiplier"] = True
         notes.append(
             f"{column} is in lots: a symbol's contract size comes from Contract multipliers, else from "
@@ -660,7 +507,7 @@ def _prefer_fill_price(
     """In an orders file, ``Price`` is often the limit (``@189.50``): the average fill price is what was paid."""
     for column in columns:
         if (
-            _words(column) in FILL_PRICE_NAMES
+            header_words(column) in FILL_PRICE_NAMES
             and column != mapping.get("price")
             and _fits("price", columns[column], decimal)
         ):
@@ -778,7 +625,7 @@ def propose_layout(text: str, *, name: str = "proposed", date_order: str | None 
         mapping["exit_time"] = mapping["entry_time"]
 
     # What kind of rows the file mixes with trades.
-    status = next((c for c in columns if _words(c) in STATUS_NAMES and c not in mapping.values()), None)
+    status = next((c for c in columns if header_words(c) in STATUS_NAMES and c not in mapping.values()), None)
     if status:
         seen = {v.strip().upper() for v in columns[status] if v.strip()}
         filled = sorted(seen & FILLED_WORDS) or sorted(v for v in seen if v.startswith("FILL"))
@@ -788,7 +635,7 @@ def propose_layout(text: str, *, name: str = "proposed", date_order: str | None 
             keep.append({"column": status, "values": filled})
             kind = "orders"
             notes.append(f"only rows with {status} {', '.join(filled)} are trades")
-    detail = next((c for c in columns if _words(c) in DETAIL_NAMES and c not in mapping.values()), None)
+    detail = next((c for c in columns if header_words(c) in DETAIL_NAMES and c not in mapping.values()), None)
     if detail:
         seen = {v.strip().upper() for v in columns[detail] if v.strip()}
         rows_of_fills = sorted(seen & DETAIL_FILL_WORDS)
@@ -824,7 +671,7 @@ def propose_layout(text: str, *, name: str = "proposed", date_order: str | None 
             "(--session-date YYYY-MM-DD, or Session date on the page)"
         )
     if kind == "orders":
-        filled_qty = next((c for c in columns if _words(c) in FILLED_QTY_NAMES), None)
+        filled_qty = next((c for c in columns if header_words(c) in FILLED_QTY_NAMES), None)
         if filled_qty and filled_qty != mapping.get("quantity") and _fits("quantity", columns[filled_qty], decimal):
             mapping["quantity"] = filled_qty
             choices = [c for c in choices if c.field != "quantity"] + [ColumnChoice("quantity", filled_qty, "name")]
