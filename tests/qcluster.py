@@ -43,14 +43,17 @@ class RunningCluster:
 
 @contextmanager
 def running_qcluster(
-    tmp_path: Path, name: str, *, workers: int = 1, unset: tuple[str, ...] = (), **extra: str
+    tmp_path: Path, name: str | None, *, workers: int = 1, unset: tuple[str, ...] = (), **extra: str
 ) -> Iterator[RunningCluster]:
     """Start a qcluster named after the test (its own broker queue), yield, then stop it.
 
-    Call it inside a transactional test (the subprocess must see committed rows). ``unset`` names
-    environment variables the cluster and the commands must not see (e.g. an API key).
+    Call it inside a transactional test (the subprocess must see committed rows). ``name=None``
+    keeps the configured cluster name, for a test that enqueues from its own process (the queue is
+    the cluster's name). ``unset`` names environment variables the cluster must not see (an API key).
     """
-    env = qcluster_env(Q_WORKERS=str(workers), LOG_LEVEL="WARNING", Q_CLUSTER_NAME=f"{name}_{os.getpid()}", **extra)
+    if name:
+        extra = {"Q_CLUSTER_NAME": f"{name}_{os.getpid()}", **extra}
+    env = qcluster_env(Q_WORKERS=str(workers), LOG_LEVEL="WARNING", **extra)
     for name_ in unset:
         env.pop(name_, None)
     log_path = tmp_path / "qcluster.log"

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,9 +11,8 @@ from django_q.tasks import async_task
 
 from post_mortem.models import BatchStatus, ImportBatch, JobRun, RunStatus, Trade
 from post_mortem.services.imports import trades_import_enqueue
-from tests.conftest import qcluster_env
+from tests.qcluster import running_qcluster
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.qcluster, pytest.mark.slow]
 
 
@@ -40,34 +35,18 @@ def test_large_import_runs_on_a_real_qcluster(tmp_path, superuser):
             data=_file(rows), file_name="big.csv", created_by=superuser, rows_estimate=rows, enqueue=False
         )
     assert batch.status == BatchStatus.PENDING and Path(batch.options["upload_path"]).is_file()
-    log = (tmp_path / "qcluster.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=qcluster_env(Q_WORKERS="1", LOG_LEVEL="WARNING"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+    with running_qcluster(tmp_path, None) as cluster:  # the queue this process enqueues to
         # sync=False: the test settings run tasks inline; this one must go to the cluster.
         async_task("post_mortem.tasks.imports.trades_import_task", batch.pk, sync=False)
+        # The batch commits with its trades; the run is finished right after: wait for both.
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             batch.refresh_from_db()
-            if batch.status in {BatchStatus.COMPLETED, BatchStatus.FAILED}:
+            run = JobRun.objects.filter(pk=batch.run_id).first()
+            if batch.status in {BatchStatus.COMPLETED, BatchStatus.FAILED} and run and run.finished_at:
                 break
             time.sleep(0.5)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
-    assert batch.status == BatchStatus.COMPLETED, (tmp_path / "qcluster.log").read_text()[-3000:]
+    assert batch.status == BatchStatus.COMPLETED, cluster.log()[-3000:]
     assert (batch.rows, batch.created, batch.error_count) == (rows, rows, 0)
     assert batch.created_by == superuser
     assert Trade.objects.filter(import_batch=batch).count() == rows
