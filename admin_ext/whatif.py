@@ -27,6 +27,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from admin_ext.formatting import fmt_money, fmt_percent, fmt_r
 from admin_ext.labels import SEGMENT_FACTORS, humanize_code, segment_label
 from admin_ext.views import AdminPage
 from post_mortem.mining.segments import FACTORS
@@ -390,29 +391,23 @@ def _side_rows(result: dict[str, Any]) -> list[dict[str, str]]:
     if not actual:
         return []
 
-    def money(v):
-        return "—" if v is None else f"{v:+,.2f}"
-
-    def r(v):
-        return "—" if v is None else f"{v:+.3f} R"
-
-    def pct(v):
-        return "—" if v is None else f"{100 * v:.1f}%"
-
     def count(v):
         return "—" if v is None else f"{v:,}"
 
-    def dd(v):
-        return "—" if v is None else f"{v:,.2f}"
+    def money(v):
+        return fmt_money(v, signed=True)
+
+    def drawdown(v):
+        return fmt_money(v)
 
     return [
         {"label": label, "actual": fmt(actual.get(key)), "what_if": fmt(what_if.get(key))}
         for label, key, fmt in (
             ("Trades", "trades", count),
             ("Net P&L", "net_pnl", money),
-            ("Expectancy", "expectancy_r", r),
-            ("Win rate", "win_rate", pct),
-            ("Max drawdown", "max_drawdown", dd),
+            ("Expectancy", "expectancy_r", fmt_r),
+            ("Win rate", "win_rate", fmt_percent),
+            ("Max drawdown", "max_drawdown", drawdown),
         )
     ]
 
