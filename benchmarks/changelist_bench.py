@@ -63,8 +63,8 @@ def fill(db_path: Path, n: int, batch_ids: list[int]) -> None:
         "INSERT INTO post_mortem_trade (external_id, account, symbol, side, quantity, entry_time, exit_time,"
         " entry_price, exit_price, fees, stop_price, target_price, multiplier, setup, tags, notes, source_hash,"
         " gross_pnl, net_pnl, risk_amount, r_multiple, return_pct, holding_minutes, created_at, updated_at,"
-        " import_batch_id)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,1,?,'','','',?,?,?,?,?,?,?,?,?)"
+        " import_batch_id, option_type, underlying)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,1,?,'','','',?,?,?,?,?,?,?,?,?,'','')"
     )
     per_batch = max(1, -(-n // len(batch_ids)))
 

@@ -107,8 +107,9 @@ def raw_baseline(path: Path, db_path: Path, *, schema: str) -> tuple[float, floa
         sql = (
             "INSERT INTO post_mortem_trade (external_id, account, symbol, side, quantity, entry_time, exit_time,"
             " entry_price, exit_price, fees, stop_price, target_price, setup, tags, notes, multiplier, source_hash,"
-            " gross_pnl, net_pnl, r_multiple, return_pct, holding_minutes, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,'',0,0,NULL,0,0,'2026-01-01','2026-01-01')"
+            " gross_pnl, net_pnl, r_multiple, return_pct, holding_minutes, created_at, updated_at, option_type,"
+            " underlying)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,'',0,0,NULL,0,0,'2026-01-01','2026-01-01','','')"
         )
 
         def params(row):

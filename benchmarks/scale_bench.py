@@ -148,17 +148,19 @@ def _trade_rows(cols: dict[str, np.ndarray], lo: int, hi: int, now: str, vendor:
             float(cols["hold_min"][k]),
             now,
             now,
+            "",
+            "",
         )
 
 
 TRADE_COLUMNS = (
     "external_id, account, symbol, side, quantity, entry_time, exit_time, entry_price, exit_price, fees, "
     "stop_price, target_price, multiplier, setup, tags, notes, source_hash, gross_pnl, net_pnl, risk_amount, "
-    "r_multiple, return_pct, holding_minutes, created_at, updated_at"
+    "r_multiple, return_pct, holding_minutes, created_at, updated_at, option_type, underlying"
 )
 ANALYSIS_COLUMNS = (
     "trade_id, analysis_data, facts, success_score, primary_factors, engine, model, prompt_version, input_tokens, "
-    "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, created_at, updated_at"
+    "output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, created_at, updated_at, opportunity_impacts"
 )
 
 
@@ -173,7 +175,9 @@ def _analysis_row(cols: dict[str, np.ndarray], k: int, trade_id: int, now: str) 
         "improvement_opportunities": [],
     }
     tokens = (0, 0, 0, 0)
-    return (trade_id, json.dumps(data), "{}", score, json.dumps(factors), "rules", "", "bench", *tokens, "0", now, now)
+    no_opportunities = "{}"
+    row = (trade_id, json.dumps(data), "{}", score, json.dumps(factors), "rules", "", "bench", *tokens, "0", now, now)
+    return (*row, no_opportunities)
 
 
 def load(n: int, vendor: str) -> dict[str, float | int | bool]:
