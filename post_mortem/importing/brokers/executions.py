@@ -60,6 +60,14 @@ def _qty(record: Record, column: str) -> Decimal:
     return value
 
 
+def filled_quantity(record: Record, column: str, *alternatives: str) -> Decimal:
+    """The filled quantity of an order row kept as Filled; none filled is the row's error, not a skip."""
+    quantity = abs(read(record, column, lambda s: parse_decimal(s, what="quantity"), *alternatives))
+    if quantity == 0:
+        raise RowProblem(column, "a Filled order with no filled quantity")
+    return quantity
+
+
 def _fill(
     layout: ExecutionLayout,
     *,
@@ -493,9 +501,7 @@ class TradovateOrdersLayout(ExecutionLayout):
     def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences) -> Execution:
         symbol = text(record, "Contract")
         buy, effect = side_of(text(record, "B/S"), "B/S")
-        quantity = abs(read(record, "filledQty", lambda s: parse_decimal(s, what="quantity"), "Filled Qty"))
-        if quantity == 0:
-            raise RowProblem("filledQty", "a Filled order with no filled quantity")
+        quantity = filled_quantity(record, "filledQty", "Filled Qty")
         return _fill(
             self,
             record=record,

@@ -24,7 +24,7 @@ from .base import (
     text,
     when,
 )
-from .executions import _fill, keep_rows_where, side_of
+from .executions import _fill, filled_quantity, keep_rows_where, side_of
 from .futures import futures_root
 from .pairing import Execution, pair_external_id
 from .parsing import Record, csv_lines, find_header, norm_header, parse_decimal
@@ -115,9 +115,7 @@ class RithmicCompletedOrdersLayout(ExecutionLayout):
     def read_execution(self, record: Record, options: BrokerOptions, ids: Occurrences) -> Execution:
         symbol = text(record, "Symbol")
         buy, _ = side_of(text(record, "Buy/Sell"), "Buy/Sell")
-        quantity = abs(read(record, "Qty Filled", lambda s: parse_decimal(s, what="quantity")))
-        if quantity == 0:
-            raise RowProblem("Qty Filled", "a Filled order with no filled quantity")
+        quantity = filled_quantity(record, "Qty Filled")
         commission = money(record, "Commission", required=False)
         if commission == 0:
             commission = money(record, "Commission Fill Rate", required=False) * quantity
